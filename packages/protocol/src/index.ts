@@ -1,0 +1,47 @@
+export { ERRCODES, ERRCODE_BY_NUMBER, type ErrcodeInfo, type ErrcodeName } from './errcodes.ts';
+export {
+  MEDIA_TTL_SECONDS,
+  TOKEN_TTL_SECONDS,
+  TOKEN_OVERLAP_SECONDS,
+  FORCE_REFRESH_DAILY_LIMIT,
+  FORCE_REFRESH_MIN_INTERVAL_SECONDS,
+  CLEAR_QUOTA_MONTHLY_LIMIT,
+  DEFAULT_DAILY_QUOTAS,
+  QUOTA_DAY_UTC_OFFSET_SECONDS,
+  isQuotaPath,
+  quotaDay,
+  quotaMonth,
+  type QuotaPath,
+} from './limits.ts';
+export {
+  MEDIA_FORMATS,
+  MEDIA_TYPE_RULES,
+  MEDIA_TYPES,
+  SNIFF_BYTES,
+  isMediaType,
+  formatByCode,
+  formatForFilename,
+  formatBySniffedMime,
+  type MediaType,
+  type MediaFormat,
+  type MediaTypeRule,
+} from './media-rules.ts';
+export { RID_PATTERN, newRid, ridTime, errmsgWithRid, ridOfErrmsg } from './rid.ts';
+export { mac, sameBytes, sameSecret, appTag } from './signing.ts';
+export { MEDIA_ID_PATTERN, mintMediaId, checkMediaId, readMediaId, mediaIdCreatedAt, type MediaIdFacts, type MediaIdCheck } from './media-id.ts';
+export { mintAccessToken, readAccessToken, type TokenLane, type TokenFacts, type TokenCheck } from './access-token.ts';
+export { redact, redactValues, REDACTED } from './redact.ts';
+export {
+  CLOUD_APIS,
+  PATHS,
+  cloudOkMessage,
+  cloudFailMessage,
+  type ErrorEnvelope,
+  type AccessTokenReply,
+  type StableTokenRequest,
+  type UploadReply,
+  type QuotaGetReply,
+  type CloudUploadTempMediaResult,
+  type CloudGetTempMediaResult,
+  type CloudCallErrorShape,
+} from './wire.ts';

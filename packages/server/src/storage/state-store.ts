@@ -1,0 +1,29 @@
+/**
+ * StateStore: apps, token generations, quota counters, rate limits and the signing key. The default is embedded
+ * and persistent (lmdb-state-store.ts); Redis plugs in behind the same contract so several instances share state.
+ * Every implementation passes state-store.conformance.ts.
+ *
+ * Values are strings (callers JSON-encode). `ttlMs` is in real time and only a clean-up hint: correctness never
+ * depends on it (quota keys name their day, token state names its generation), so the injectable clock can move
+ * freely in tests.
+ */
+export interface StateWriteOptions {
+  /** Remove the key this long after it is written (real time). */
+  readonly ttlMs?: number;
+}
+
+export interface StateStore {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string, options?: StateWriteOptions): Promise<void>;
+  /** Writes only if the key is absent; true if it wrote. Atomic across every user of the store. */
+  setIfAbsent(key: string, value: string, options?: StateWriteOptions): Promise<boolean>;
+  delete(key: string): Promise<boolean>;
+  /**
+   * Atomically adds `by` (default 1) to an integer counter, creating it at 0 first, and returns the new value.
+   * `ttlMs` applies when the counter is created.
+   */
+  incr(key: string, options?: StateWriteOptions & { readonly by?: number }): Promise<number>;
+  /** Keys starting with `prefix`, in lexical order. */
+  keys(prefix: string): Promise<string[]>;
+  close(): Promise<void>;
+}
