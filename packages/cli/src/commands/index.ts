@@ -1,0 +1,6 @@
+import type { Command } from 'commander';
+
+/** Every `wxmedia` sub-command, each in a file of its own that adds itself to the program. */
+export type AddCommand = (program: Command) => void;
+
+export const COMMANDS: AddCommand[] = [];
