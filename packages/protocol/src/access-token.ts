@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { mac, sameBytes } from './signing.ts';
 
 /**
@@ -9,9 +8,11 @@ import { mac, sameBytes } from './signing.ts';
  *   [2..5]  generation within the lane, big-endian
  *   [6..9]  issued_at, Unix seconds, big-endian
  *   [10]    appid length n
- *   [11..]  appid (n bytes), 8 random bytes, HMAC-SHA256 of everything before, truncated to 20 bytes
+ *   [11..]  appid (n bytes), then HMAC-SHA256 of everything before, truncated to 20 bytes
  *
- * so checking one costs an HMAC and a look at the lane's current generation (cached in memory). Real WeChat tokens
+ * so checking one costs an HMAC and a look at the lane's current generation (cached in memory). Minting is
+ * deterministic: (lane, generation, issued_at) already names one token, and stable_token must hand out the *same*
+ * token again without storing it. Real WeChat tokens
  * are opaque and up to 512 characters; clients must not read anything into ours either.
  */
 export type TokenLane = 'token' | 'stable';
@@ -36,7 +37,7 @@ export function mintAccessToken(key: Uint8Array, facts: TokenFacts): string {
   head.writeUInt32BE(facts.generation >>> 0, 2);
   head.writeUInt32BE(facts.issuedAt >>> 0, 6);
   head[10] = appid.length;
-  const body = Buffer.concat([head, appid, randomBytes(8)]);
+  const body = Buffer.concat([head, appid]);
   return Buffer.concat([body, mac(key, body, MAC_BYTES)]).toString('base64url');
 }
 
@@ -52,7 +53,7 @@ export function readAccessToken(key: Uint8Array, token: string): TokenCheck {
   const b = Buffer.from(token, 'base64url');
   if (b.toString('base64url') !== token || b[0] !== VERSION) return { ok: false, reason: 'malformed' };
   const n = b[10] ?? 0;
-  if (b.length !== 11 + n + 8 + MAC_BYTES) return { ok: false, reason: 'malformed' };
+  if (b.length !== 11 + n + MAC_BYTES) return { ok: false, reason: 'malformed' };
   const lane = b[1] === 1 ? 'token' : b[1] === 2 ? 'stable' : undefined;
   if (!lane) return { ok: false, reason: 'malformed' };
   const bodyEnd = b.length - MAC_BYTES;

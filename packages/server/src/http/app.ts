@@ -1,0 +1,80 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { newRid, redact } from '@wxmedia/protocol';
+import { nowSeconds } from '../clock.ts';
+import { WxError, isWxError } from '../errors.ts';
+import type { ServerContext } from './context.ts';
+import { errorEnvelope, sendError, SYSTEM_ERROR } from './reply.ts';
+
+/** Largest request line + headers Node accepts (its default): beyond it the client gets 431 and the envelope. */
+const MAX_HEADER_BYTES = 16 * 1024;
+
+/**
+ * The Fastify instance with WeChat's conventions: every request gets a rid (first group: Unix time in hex) and one
+ * access-log line with tokens redacted; every failure is HTTP 200 + `{errcode, errmsg}`; bodies are never parsed
+ * by Fastify (routes stream them), so no framework error can leak a stack trace or a 4xx page.
+ */
+export function buildHttpApp(ctx: ServerContext): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: ctx.logger as FastifyBaseLogger,
+    // Fastify's own request lines would log the URL with its access_token: the onResponse hook logs a redacted one.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'rid' }),
+    genReqId: () => newRid(nowSeconds(ctx.clock)),
+    exposeHeadRoutes: false,
+    routerOptions: { maxParamLength: 200 },
+    http: { maxHeaderSize: MAX_HEADER_BYTES },
+    // A connection whose request headers never finish is closed, not kept forever.
+    requestTimeout: 120_000,
+    return503OnClosing: true,
+    clientErrorHandler: (err, socket) => {
+      // Malformed HTTP or oversized headers: answered in WeChat's envelope, never Node's bare 400.
+      const status = (err as NodeJS.ErrnoException).code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+      const body = JSON.stringify(errorEnvelope(SYSTEM_ERROR, newRid(nowSeconds(ctx.clock))));
+      if (socket.writable) {
+        socket.end(
+          `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+            `Content-Type: ${ctx.options.contentTypes.api}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        );
+      } else {
+        socket.destroy();
+      }
+      ctx.logger.info({ status, code: (err as NodeJS.ErrnoException).code }, 'client error');
+    },
+    frameworkErrors: (error, request, reply) => {
+      // e.g. a URL with broken percent-encoding.
+      ctx.logger.info({ rid: request.id, code: error.code }, 'framework error');
+      return sendError(request, reply, ctx, new WxError('INVALID_URL', error.code));
+    },
+  });
+
+  app.decorateRequest('wxErrcode', undefined);
+  // Routes read bodies themselves, as streams, with their own limits and errcodes.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+
+  app.setErrorHandler((error, request, reply) => {
+    if (isWxError(error)) {
+      request.log.debug({ errcode: error.errcode, detail: error.detail }, 'wechat error');
+      return sendError(request, reply, ctx, error);
+    }
+    // Unexpected: logged with the rid (redacted), answered as WeChat's generic -1, never echoed.
+    request.log.error({ err: { message: redact(String((error as Error).message)), stack: (error as Error).stack } }, 'internal error');
+    return sendError(request, reply, ctx, new WxError('SYSTEM_ERROR'));
+  });
+
+  app.setNotFoundHandler((request, reply) => sendError(request, reply, ctx, new WxError('INVALID_URL', request.url.split('?')[0])));
+
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        url: redact(request.url),
+        status: reply.statusCode,
+        errcode: request.wxErrcode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request',
+    );
+  });
+
+  return app;
+}

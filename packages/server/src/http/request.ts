@@ -1,0 +1,84 @@
+import type { FastifyRequest } from 'fastify';
+import { WxError } from '../errors.ts';
+import type { App } from '../services/apps.ts';
+import type { ServerContext } from './context.ts';
+
+/**
+ * The first value of a query parameter. Duplicated parameters (`?type=image&type=video`) are answered by the first,
+ * so one request never means two things.
+ */
+export function queryParam(request: FastifyRequest, name: string): string | undefined {
+  const q = request.query as Record<string, string | string[] | undefined>;
+  const v = q[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** 43001/43002 unless the request uses one of `methods`. */
+export function requireMethod(request: FastifyRequest, methods: readonly string[]): void {
+  if (methods.includes(request.method)) return;
+  throw new WxError(methods.includes('POST') ? 'REQUIRE_POST' : 'REQUIRE_GET', request.method);
+}
+
+/** The app behind `?access_token=` (a token in a header or the body is ignored, as WeChat does): 41001/40014/40001/42001. */
+export async function authenticate(request: FastifyRequest, ctx: ServerContext): Promise<App> {
+  const token = queryParam(request, 'access_token');
+  if (!token) throw new WxError('ACCESS_TOKEN_MISSING');
+  return ctx.tokens.verify(token);
+}
+
+const JSON_BODY_LIMIT = 64 * 1024;
+
+/** Reads a small request body whole, as text. Undefined when it is over the limit. */
+export async function readSmallBody(request: FastifyRequest, limit = JSON_BODY_LIMIT): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of request.raw) {
+    total += (chunk as Buffer).length;
+    if (total > limit) {
+      await drain(request, 8 * 1024 * 1024);
+      return undefined;
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * A JSON object body, or WxError: `empty` for no body, `invalid` for anything that is not a JSON object.
+ * The caller picks the errcodes, because WeChat's differ by endpoint (stable_token: 43002; others: 44002/47001).
+ */
+export async function readJsonObject(
+  request: FastifyRequest,
+  errors: { empty: WxError; invalid: WxError },
+): Promise<Record<string, unknown>> {
+  const text = await readSmallBody(request);
+  if (text === undefined) throw errors.invalid;
+  if (text.trim() === '') throw errors.empty;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw errors.invalid;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw errors.invalid;
+  return value as Record<string, unknown>;
+}
+
+/**
+ * Reads and discards the rest of a request body, so an early error reply reaches a client that is still sending
+ * (curl reports a reset otherwise). Past `limit` bytes the connection is closed after the reply instead.
+ */
+export async function drain(request: FastifyRequest, limit: number): Promise<boolean> {
+  const raw = request.raw;
+  if (raw.readableEnded || raw.destroyed) return true;
+  let total = 0;
+  try {
+    for await (const chunk of raw) {
+      total += (chunk as Buffer).length;
+      if (total > limit) return false;
+    }
+  } catch {
+    return false;
+  }
+  return true;
+}

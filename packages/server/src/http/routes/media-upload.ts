@@ -1,0 +1,87 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { MEDIA_TYPE_RULES, PATHS } from '@wxmedia/protocol';
+import { WxError } from '../../errors.ts';
+import type { ServerContext } from '../context.ts';
+import { MultipartError, boundaryOf, parseMultipart, type MultipartPart } from '../multipart.ts';
+import { authenticate, queryParam, requireMethod } from '../request.ts';
+import { sendJson } from '../reply.ts';
+import { ALL_METHODS } from './methods.ts';
+
+/** Room for multipart framing and small form fields beside the file, on top of the file's own limit. */
+const FRAMING_ALLOWANCE = 1024 * 1024;
+
+/**
+ * POST /cgi-bin/media/upload?access_token=&type= (seed 000), one file part named `media`.
+ * Order of checks: method (43002) → token → quota (45009) → type (40004) → body (41005, 40005, 44001, 40006).
+ * The file streams to staging; it is committed only after the rest of the body proves well formed, so a second
+ * `media` part or a truncated body leaves nothing behind.
+ */
+export function mediaUploadRoute(app: FastifyInstance, ctx: ServerContext): void {
+  app.route({
+    method: ALL_METHODS,
+    url: PATHS.upload,
+    config: { group: 'media' },
+    handler: async (request, reply) => {
+      requireMethod(request, ['POST']);
+      const caller = await authenticate(request, ctx);
+      await ctx.quotas.charge(caller.appid, PATHS.upload);
+      const type = await ctx.media.checkType(caller.appid, queryParam(request, 'type'));
+      const boundary = boundaryOf(request.headers['content-type']);
+      if (!boundary) throw new WxError('MEDIA_DATA_MISSING', 'not multipart/form-data with a boundary');
+
+      const limit = ctx.options.maxBytes[type] + FRAMING_ALLOWANCE;
+      const parts = parseMultipart(bounded(request, limit), boundary)[Symbol.asyncIterator]();
+      try {
+        const media = await nextMediaPart(parts);
+        if (!media) throw new WxError('MEDIA_DATA_MISSING', 'no media part');
+        if (media.filename === undefined) throw new WxError('MEDIA_DATA_MISSING', 'media part named only by filename*=');
+        const result = await ctx.media.upload({
+          appid: caller.appid,
+          type,
+          filename: media.filename,
+          body: media.body,
+          beforeCommit: async () => {
+            if (await nextMediaPart(parts)) throw new WxError('MEDIA_DATA_MISSING', 'two media parts');
+          },
+        });
+        return sendJson(request, reply, ctx, {
+          errcode: 0,
+          errmsg: 'ok',
+          type: result.type,
+          [MEDIA_TYPE_RULES[result.type].idKey]: result.mediaId,
+          created_at: result.createdAt,
+          item: [],
+        });
+      } catch (e) {
+        if (e instanceof MultipartError) throw new WxError('MEDIA_DATA_MISSING', `multipart ${e.reason}`);
+        throw e;
+      } finally {
+        await parts.return?.(undefined).catch(() => undefined);
+      }
+    },
+  });
+}
+
+/**
+ * The next file part named `media` (a part with `filename=` or `filename*=`), skipping any other part; undefined
+ * once the body ends. Throws MultipartError for a malformed or truncated body.
+ */
+async function nextMediaPart(parts: AsyncIterator<MultipartPart>): Promise<MultipartPart | undefined> {
+  for (;;) {
+    const r = await parts.next();
+    if (r.done) return undefined;
+    const part = r.value;
+    if (part.name === 'media' && (part.filename !== undefined || part.filenameStar)) return part;
+    await part.skip();
+  }
+}
+
+/** The request body, cut off with 41005 past `limit` bytes (the file's own limit is enforced while staging). */
+async function* bounded(request: FastifyRequest, limit: number): AsyncGenerator<Buffer> {
+  let total = 0;
+  for await (const chunk of request.raw) {
+    total += (chunk as Buffer).length;
+    if (total > limit) throw new MultipartError('malformed', 'body over limit');
+    yield chunk as Buffer;
+  }
+}

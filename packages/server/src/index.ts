@@ -1,0 +1,12 @@
+export { createServer, type WxMediaServer } from './server.ts';
+export { resolveOptions, ConfigError, type ServerOptions, type AppConfig, type AppKind, type ContentTypes } from './config.ts';
+export { ManualClock, OffsetClock, systemClock, type Clock } from './clock.ts';
+export { WxError } from './errors.ts';
+export type { CloudEnvConfig } from './cloud/gateway.ts';
+export type { BlobStore, StagedBlob, BlobInfo, BlobWriteMeta, ByteRange, OpenedBlob } from './storage/blob-store.ts';
+export { BlobTooLargeError } from './storage/blob-store.ts';
+export type { StateStore, StateWriteOptions } from './storage/state-store.ts';
+export { FsBlobStore } from './storage/fs-blob-store.ts';
+export { LmdbStateStore } from './storage/lmdb-state-store.ts';
+export { MemoryStateStore } from './storage/memory-state-store.ts';
+export { ADMIN_PREFIX } from './http/routes/admin.ts';

@@ -1,0 +1,39 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { StateStore } from '../storage/state-store.ts';
+
+/**
+ * The signing key (media ids, tokens). Every instance sharing a state store gets the same one: the first writer
+ * wins (setIfAbsent) and the rest read it.
+ */
+export async function loadSigningKey(state: StateStore, configured: string | undefined): Promise<Buffer> {
+  if (configured) return Buffer.from(configured, 'utf8');
+  const fresh = randomBytes(32).toString('hex');
+  await state.setIfAbsent('signing-key', fresh);
+  const key = await state.get('signing-key');
+  if (!key) throw new Error('state store lost the signing key it just wrote');
+  return Buffer.from(key, 'utf8');
+}
+
+/**
+ * The admin API's bearer key: configured, or kept in `<dataDir>/admin.key` (mode 0600) so the CLI on the same
+ * machine finds it without being told.
+ */
+export async function loadAdminKey(dataDir: string, configured: string | undefined): Promise<string> {
+  if (configured) return configured;
+  const file = join(dataDir, 'admin.key');
+  try {
+    const key = (await readFile(file, 'utf8')).trim();
+    if (key) return key;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  await mkdir(dataDir, { recursive: true });
+  const key = randomBytes(24).toString('base64url');
+  await writeFile(file, `${key}\n`, { mode: 0o600, flag: 'wx' }).catch(async (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EEXIST') throw e;
+  });
+  await chmod(file, 0o600);
+  return (await readFile(file, 'utf8')).trim();
+}

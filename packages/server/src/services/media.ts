@@ -1,0 +1,128 @@
+import { fileTypeFromBuffer } from 'file-type';
+import {
+  MEDIA_TTL_SECONDS,
+  MEDIA_TYPE_RULES,
+  SNIFF_BYTES,
+  checkMediaId,
+  formatBySniffedMime,
+  formatForFilename,
+  isMediaType,
+  mintMediaId,
+  type MediaFormat,
+  type MediaType,
+} from '@wxmedia/protocol';
+import { nowSeconds, type Clock } from '../clock.ts';
+import { WxError } from '../errors.ts';
+import { BlobTooLargeError, type BlobStore, type ByteRange, type StagedBlob } from '../storage/blob-store.ts';
+import type { App, AppRegistry } from './apps.ts';
+import type { MediaService, OpenMediaResult, UploadInput, UploadResult } from './media-types.ts';
+
+export interface MediaServiceDeps {
+  readonly blobs: BlobStore;
+  readonly apps: AppRegistry;
+  readonly clock: Clock;
+  readonly key: Uint8Array;
+  readonly maxBytes: Readonly<Record<MediaType, number>>;
+}
+
+/**
+ * Upload: type → extension → magic bytes → stream to staging with a running size limit → durable → commit.
+ * Get: the id is checked (HMAC, owner, expiry) before storage is touched; Content-Type comes from the id.
+ */
+export class DefaultMediaService implements MediaService {
+  constructor(private readonly deps: MediaServiceDeps) {}
+
+  /** 40004 unless `type` is a media type this app may upload. Checked before the body is read. */
+  async checkType(appid: string, type: string | undefined): Promise<MediaType> {
+    const app = await this.app(appid);
+    if (!isMediaType(type)) throw new WxError('INVALID_MEDIA_TYPE', `type ${JSON.stringify(type)}`);
+    if (app.kind === 'miniprogram' && !MEDIA_TYPE_RULES[type].miniProgram) throw new WxError('INVALID_MEDIA_TYPE', `${type} not for mini programs`);
+    return type;
+  }
+
+  async upload(input: UploadInput): Promise<UploadResult> {
+    const type = await this.checkType(input.appid, input.type);
+    const named = formatForFilename(type, input.filename);
+    if (!named) throw new WxError('INVALID_FILE_TYPE', 'filename extension');
+    const iterator = input.body[Symbol.asyncIterator]();
+    const head = await readHead(iterator, SNIFF_BYTES);
+    if (head.bytes.length === 0) throw new WxError('EMPTY_MEDIA_DATA');
+    const sniffed = await sniff(head.bytes);
+    if (sniffed !== named) throw new WxError('INVALID_FILE_TYPE', `bytes are ${sniffed?.ext ?? 'unknown'}, name says ${named.ext}`);
+
+    const createdAt = nowSeconds(this.deps.clock);
+    const mediaId = mintMediaId(this.deps.key, input.appid, createdAt, named);
+    let staged: StagedBlob;
+    try {
+      staged = await this.deps.blobs.stage(
+        mediaId,
+        { appid: input.appid, createdAt, contentType: named.mime, filename: input.filename },
+        prepend(head.bytes, head.done ? undefined : iterator),
+        { maxBytes: this.deps.maxBytes[type] },
+      );
+    } catch (e) {
+      if (e instanceof BlobTooLargeError) throw new WxError('INVALID_MEDIA_SIZE', `over ${e.maxBytes} bytes`);
+      throw e;
+    }
+    try {
+      await input.beforeCommit?.();
+      await staged.commit();
+    } catch (e) {
+      await staged.abort();
+      throw e;
+    }
+    return { type, mediaId, createdAt };
+  }
+
+  async open(appid: string, mediaId: string | undefined, options: { headOnly?: boolean; range?: ByteRange } = {}): Promise<OpenMediaResult> {
+    if (!mediaId) throw new WxError('INVALID_MEDIA_ID', 'missing');
+    const check = checkMediaId(this.deps.key, mediaId, appid, nowSeconds(this.deps.clock), MEDIA_TTL_SECONDS);
+    if (!check.ok) throw new WxError('INVALID_MEDIA_ID', check.reason);
+    const { format } = check.facts;
+    const base = { mediaId, contentType: format.mime, ext: format.ext };
+    if (options.headOnly) {
+      const size = await this.deps.blobs.size(mediaId);
+      if (size === undefined) throw new WxError('INVALID_MEDIA_ID', 'not stored');
+      return { ...base, size };
+    }
+    const opened = await this.deps.blobs.open(mediaId, options.range);
+    if (!opened) throw new WxError('INVALID_MEDIA_ID', 'not stored');
+    return { ...base, size: opened.size, stream: opened.stream, ...(options.range ? { range: options.range } : {}) };
+  }
+
+  private async app(appid: string): Promise<App> {
+    const app = await this.deps.apps.get(appid);
+    // Callers authenticate first; an app removed meanwhile reads as a stale credential.
+    if (!app) throw new WxError('INVALID_CREDENTIAL', 'app removed');
+    return app;
+  }
+}
+
+/** Reads from the iterator until `n` bytes or its end, keeping what was read. */
+async function readHead(it: AsyncIterator<Uint8Array>, n: number): Promise<{ bytes: Buffer; done: boolean }> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  while (total < n) {
+    const r = await it.next();
+    if (r.done) return { bytes: Buffer.concat(chunks, total), done: true };
+    const b = Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
+    chunks.push(b);
+    total += b.length;
+  }
+  return { bytes: Buffer.concat(chunks, total), done: false };
+}
+
+async function* prepend(head: Buffer, rest: AsyncIterator<Uint8Array> | undefined): AsyncGenerator<Uint8Array> {
+  yield head;
+  if (!rest) return;
+  for (;;) {
+    const r = await rest.next();
+    if (r.done) return;
+    yield r.value;
+  }
+}
+
+async function sniff(head: Buffer): Promise<MediaFormat | undefined> {
+  const found = await fileTypeFromBuffer(head);
+  return found ? formatBySniffedMime(found.mime) : undefined;
+}

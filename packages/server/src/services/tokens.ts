@@ -1,0 +1,166 @@
+import {
+  FORCE_REFRESH_DAILY_LIMIT,
+  FORCE_REFRESH_MIN_INTERVAL_SECONDS,
+  TOKEN_OVERLAP_SECONDS,
+  TOKEN_TTL_SECONDS,
+  mintAccessToken,
+  quotaDay,
+  readAccessToken,
+  type TokenLane,
+} from '@wxmedia/protocol';
+import { nowSeconds, type Clock } from '../clock.ts';
+import { WxError } from '../errors.ts';
+import type { StateStore } from '../storage/state-store.ts';
+import type { App, AppRegistry } from './apps.ts';
+
+/**
+ * Access tokens, in two lanes that rotate independently (reference, "Access tokens"):
+ * - `token` (/cgi-bin/token): every call mints a new generation; the one it replaces works 5 more minutes.
+ * - `stable` (/cgi-bin/stable_token): calls return the current token and its remaining lifetime; a new one is
+ *   minted 5 minutes before expiry (so old and new overlap), or at once on force_refresh, which revokes the old.
+ *
+ * State per lane and app: a generation counter, and per generation its issue time and until when the generation
+ * before it stays valid. A generation's record never changes once written, so it is cached forever; the current
+ * generation is cached briefly (other instances may rotate) and re-read whenever a token names a newer one.
+ */
+interface GenerationRecord {
+  readonly issuedAt: number;
+  /** The previous generation is accepted while now < this. */
+  readonly previousValidUntil: number;
+}
+
+export interface IssuedToken {
+  readonly accessToken: string;
+  readonly expiresIn: number;
+}
+
+const CURRENT_CACHE_MS = 2_000;
+const RECORD_CACHE_MAX = 50_000;
+
+export class TokenService {
+  readonly #current = new Map<string, { generation: number; readAt: number }>();
+  readonly #records = new Map<string, GenerationRecord>();
+  /** One stable_token decision at a time per app in this process, so concurrent callers get one token. */
+  readonly #stableFlights = new Map<string, Promise<IssuedToken>>();
+
+  constructor(
+    private readonly deps: { state: StateStore; apps: AppRegistry; clock: Clock; key: Uint8Array },
+  ) {}
+
+  /** /cgi-bin/token: a new token that replaces the app's previous one. */
+  async issue(app: App): Promise<IssuedToken> {
+    const now = nowSeconds(this.deps.clock);
+    return this.rotate(app.appid, 'token', now, now + TOKEN_OVERLAP_SECONDS);
+  }
+
+  /** /cgi-bin/stable_token. */
+  async stable(app: App, forceRefresh: boolean): Promise<IssuedToken> {
+    const flight = this.#stableFlights.get(app.appid);
+    if (flight) {
+      // A force_refresh must not be absorbed by a concurrent normal call: wait, then decide afresh.
+      if (!forceRefresh) return flight;
+      await flight.catch(() => undefined);
+    }
+    const p = this.decideStable(app.appid, forceRefresh).finally(() => this.#stableFlights.delete(app.appid));
+    this.#stableFlights.set(app.appid, p);
+    return p;
+  }
+
+  /** Checks a token from a request; resolves with its app or throws 40014 / 40001 / 42001. */
+  async verify(token: string): Promise<App> {
+    const read = readAccessToken(this.deps.key, token);
+    if (!read.ok) throw new WxError(read.reason === 'malformed' ? 'INVALID_ACCESS_TOKEN' : 'INVALID_CREDENTIAL', `token ${read.reason}`);
+    const { appid, lane, generation, issuedAt } = read.facts;
+    const app = await this.deps.apps.get(appid);
+    if (!app) throw new WxError('INVALID_CREDENTIAL', 'token of an unknown app');
+    const now = nowSeconds(this.deps.clock);
+    if (now >= issuedAt + TOKEN_TTL_SECONDS) throw new WxError('ACCESS_TOKEN_EXPIRED');
+    let current = await this.currentGeneration(appid, lane, false);
+    if (generation > current) current = await this.currentGeneration(appid, lane, true);
+    if (generation === current) {
+      // Same generation but another issue time: a token from before the state store was reset.
+      const record = await this.record(appid, lane, generation);
+      if (record?.issuedAt === issuedAt) return app;
+      throw new WxError('INVALID_CREDENTIAL', 'token not issued by this store');
+    }
+    if (generation < current) {
+      const successor = await this.record(appid, lane, generation + 1);
+      if (successor && now < successor.previousValidUntil) return app;
+      throw new WxError('INVALID_CREDENTIAL', 'token replaced');
+    }
+    throw new WxError('INVALID_CREDENTIAL', 'token generation unknown');
+  }
+
+  private async decideStable(appid: string, forceRefresh: boolean): Promise<IssuedToken> {
+    const now = nowSeconds(this.deps.clock);
+    if (forceRefresh) {
+      await this.chargeForceRefresh(appid, now);
+      return this.rotate(appid, 'stable', now, now);
+    }
+    const generation = await this.currentGeneration(appid, 'stable', true);
+    const record = generation > 0 ? await this.record(appid, 'stable', generation) : undefined;
+    if (record && now < record.issuedAt + TOKEN_TTL_SECONDS - TOKEN_OVERLAP_SECONDS) {
+      return {
+        accessToken: mintAccessToken(this.deps.key, { appid, lane: 'stable', generation, issuedAt: record.issuedAt }),
+        expiresIn: record.issuedAt + TOKEN_TTL_SECONDS - now,
+      };
+    }
+    return this.rotate(appid, 'stable', now, now + TOKEN_OVERLAP_SECONDS);
+  }
+
+  /** force_refresh: at most 20 a day and 30 s apart (45009 / 45011). */
+  private async chargeForceRefresh(appid: string, now: number): Promise<void> {
+    const lastKey = `force-last:${appid}`;
+    const last = Number(await this.deps.state.get(lastKey));
+    if (Number.isFinite(last) && now - last < FORCE_REFRESH_MIN_INTERVAL_SECONDS) throw new WxError('MINUTE_QUOTA', 'force_refresh within 30 s');
+    const dayKey = `force-day:${appid}:${quotaDay(now)}`;
+    const used = await this.deps.state.incr(dayKey, { ttlMs: 2 * 86_400_000 });
+    if (used > FORCE_REFRESH_DAILY_LIMIT) {
+      await this.deps.state.incr(dayKey, { by: -1 });
+      throw new WxError('DAILY_QUOTA', 'force_refresh daily limit');
+    }
+    await this.deps.state.set(lastKey, String(now), { ttlMs: 86_400_000 });
+  }
+
+  private async rotate(appid: string, lane: TokenLane, now: number, previousValidUntil: number): Promise<IssuedToken> {
+    const generation = await this.deps.state.incr(`${lane}-gen:${appid}`);
+    const record: GenerationRecord = { issuedAt: now, previousValidUntil };
+    // Records outlive their token by a day at most; the TTL only tidies the store.
+    await this.deps.state.set(recordKey(appid, lane, generation), JSON.stringify(record), { ttlMs: 2 * 86_400_000 });
+    this.cacheRecord(recordKey(appid, lane, generation), record);
+    this.#current.set(`${lane}:${appid}`, { generation, readAt: Date.now() });
+    return { accessToken: mintAccessToken(this.deps.key, { appid, lane, generation, issuedAt: now }), expiresIn: TOKEN_TTL_SECONDS };
+  }
+
+  private async currentGeneration(appid: string, lane: TokenLane, fresh: boolean): Promise<number> {
+    const k = `${lane}:${appid}`;
+    const cached = this.#current.get(k);
+    if (!fresh && cached && Date.now() - cached.readAt < CURRENT_CACHE_MS) return cached.generation;
+    const generation = Number(await this.deps.state.get(`${lane}-gen:${appid}`)) || 0;
+    // Never move the cache backwards: a slower read must not undo a rotation made here meanwhile.
+    const latest = this.#current.get(k);
+    const value = Math.max(generation, latest?.generation ?? 0);
+    this.#current.set(k, { generation: value, readAt: Date.now() });
+    return value;
+  }
+
+  private async record(appid: string, lane: TokenLane, generation: number): Promise<GenerationRecord | undefined> {
+    const k = recordKey(appid, lane, generation);
+    const cached = this.#records.get(k);
+    if (cached) return cached;
+    const json = await this.deps.state.get(k);
+    if (!json) return undefined;
+    const record = JSON.parse(json) as GenerationRecord;
+    this.cacheRecord(k, record);
+    return record;
+  }
+
+  private cacheRecord(k: string, record: GenerationRecord): void {
+    if (this.#records.size >= RECORD_CACHE_MAX) this.#records.clear();
+    this.#records.set(k, record);
+  }
+}
+
+function recordKey(appid: string, lane: TokenLane, generation: number): string {
+  return `${lane}-rec:${appid}:${generation}`;
+}
