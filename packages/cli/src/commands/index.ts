@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
+import { addServeCommand } from './serve.ts';
 
 /** Every `wxmedia` sub-command, each in a file of its own that adds itself to the program. */
 export type AddCommand = (program: Command) => void;
 
-export const COMMANDS: AddCommand[] = [];
+export const COMMANDS: AddCommand[] = [
+  addServeCommand,
+];

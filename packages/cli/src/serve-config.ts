@@ -1,0 +1,113 @@
+import { readFileSync } from 'node:fs';
+import type { AppConfig, CloudEnvConfig, ServerOptions } from '@wxmedia/server';
+
+/** Thrown for bad flags, env or config: printed as one line that says what to change. */
+export class CliError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+export const DEFAULT_PORT = 8720;
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_DATA_DIR = '.wxmedia';
+
+/** What `wxmedia serve` accepts, from flags; each also has an env variable and a config-file key. */
+export interface ServeFlags {
+  host?: string;
+  port?: string;
+  data?: string;
+  app?: string[];
+  config?: string;
+  cloudEnv?: CloudEnvConfig[];
+  timeTravel?: boolean;
+  logLevel?: string;
+}
+
+export interface ServeSettings {
+  readonly host: string;
+  readonly port: number;
+  readonly server: ServerOptions;
+}
+
+/** `APPID:SECRET` or `APPID:SECRET:official`. */
+export function parseAppFlag(text: string): AppConfig {
+  const [appid, secret, kind, ...rest] = text.split(':');
+  if (!appid || !secret || rest.length > 0 || (kind !== undefined && kind !== 'miniprogram' && kind !== 'official')) {
+    throw new CliError(`--app "${text.split(':')[0]}:…" must look like APPID:SECRET or APPID:SECRET:official`);
+  }
+  return { appid, secret, ...(kind ? { kind } : {}) };
+}
+
+/**
+ * Flags win over environment variables, which win over the config file (`--config`, `WXMEDIA_CONFIG`):
+ * WXMEDIA_HOST, WXMEDIA_PORT, WXMEDIA_DATA, WXMEDIA_APPS (comma-separated APPID:SECRET), WXMEDIA_SIGNING_KEY,
+ * WXMEDIA_ADMIN_KEY, WXMEDIA_LOG_LEVEL, WXMEDIA_TIME_TRAVEL=1.
+ */
+export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv): ServeSettings {
+  const file = readConfigFile(flags.config ?? env['WXMEDIA_CONFIG']);
+  const host = flags.host ?? env['WXMEDIA_HOST'] ?? str(file, 'host') ?? DEFAULT_HOST;
+  const portText = flags.port ?? env['WXMEDIA_PORT'] ?? num(file, 'port')?.toString() ?? String(DEFAULT_PORT);
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65_535) throw new CliError(`port "${portText}" must be a number from 0 to 65535`);
+  const dataDir = flags.data ?? env['WXMEDIA_DATA'] ?? str(file, 'data') ?? DEFAULT_DATA_DIR;
+
+  let apps: AppConfig[] = [];
+  if (flags.app?.length) apps = flags.app.map(parseAppFlag);
+  else if (env['WXMEDIA_APPS']) apps = env['WXMEDIA_APPS'].split(',').filter(Boolean).map(parseAppFlag);
+  else if (Array.isArray(file['apps'])) apps = file['apps'] as AppConfig[];
+
+  const cloudEnvs = flags.cloudEnv?.length ? flags.cloudEnv : Array.isArray(file['cloudEnvs']) ? (file['cloudEnvs'] as CloudEnvConfig[]) : [];
+  const timeTravel = flags.timeTravel ?? (env['WXMEDIA_TIME_TRAVEL'] === '1' || file['timeTravel'] === true);
+  const signingKey = env['WXMEDIA_SIGNING_KEY'] ?? str(file, 'signingKey');
+  const adminKey = env['WXMEDIA_ADMIN_KEY'] ?? str(file, 'adminKey');
+  const logLevel = flags.logLevel ?? env['WXMEDIA_LOG_LEVEL'] ?? str(file, 'logLevel') ?? 'info';
+
+  const server: ServerOptions = {
+    dataDir,
+    apps,
+    cloudEnvs,
+    timeTravel,
+    logLevel,
+    ...(signingKey ? { signingKey } : {}),
+    ...(adminKey ? { adminKey } : {}),
+    ...pick(file, ['maxBytes', 'dailyQuotas', 'contentTypes', 'sweepIntervalSeconds']),
+  };
+  return { host, port, server };
+}
+
+function readConfigFile(path: string | undefined): Record<string, unknown> {
+  if (!path) return {};
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new CliError(`cannot read config file ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+  }
+  try {
+    const v: unknown = JSON.parse(text);
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not an object');
+    return v as Record<string, unknown>;
+  } catch (e) {
+    throw new CliError(`config file ${path} must be a JSON object (${(e as Error).message})`);
+  }
+}
+
+function str(file: Record<string, unknown>, key: string): string | undefined {
+  const v = file[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw new CliError(`config key "${key}" must be a string`);
+  return v;
+}
+
+function num(file: Record<string, unknown>, key: string): number | undefined {
+  const v = file[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number') throw new CliError(`config key "${key}" must be a number`);
+  return v;
+}
+
+function pick(file: Record<string, unknown>, keys: readonly string[]): Partial<ServerOptions> {
+  return Object.fromEntries(keys.filter((k) => file[k] !== undefined).map((k) => [k, file[k]])) as Partial<ServerOptions>;
+}
