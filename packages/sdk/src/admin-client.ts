@@ -1,0 +1,86 @@
+import { redact } from '@wxmedia/protocol';
+import { UnexpectedResponseError } from './errors.ts';
+import { readCapped, throwIfWeChatError } from './reply-reader.ts';
+import type { Transport } from './transport.ts';
+import { createUndiciTransport } from './undici-transport.ts';
+
+/** wxmedia's own admin API (not part of WeChat's): manage the apps a wxmedia server knows. */
+export interface AdminClientOptions {
+  /** The wxmedia server, e.g. `http://127.0.0.1:8720`. */
+  readonly baseUrl: string;
+  /** The server's admin key (it writes one to `<data dir>/admin.key` at start). */
+  readonly adminKey: string;
+  readonly transport?: Transport;
+}
+
+export type AppKind = 'miniprogram' | 'official';
+
+export interface AppSummary {
+  readonly appid: string;
+  readonly kind: AppKind;
+  readonly createdAt: string | number;
+}
+
+export interface CreatedApp {
+  readonly appid: string;
+  readonly secret: string;
+  readonly kind: AppKind;
+}
+
+const ADMIN_APPS = '/wxmedia/admin/apps';
+
+export class WxMediaAdminClient {
+  readonly #baseUrl: string;
+  readonly #key: string;
+  readonly #transport: Transport;
+  readonly #owns: boolean;
+
+  constructor(options: AdminClientOptions) {
+    this.#baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.#key = options.adminKey;
+    this.#owns = options.transport === undefined;
+    this.#transport = options.transport ?? createUndiciTransport();
+  }
+
+  async listApps(): Promise<AppSummary[]> {
+    const reply = await this.#call('GET', ADMIN_APPS, 'admin.listApps');
+    return (reply['apps'] as AppSummary[] | undefined) ?? [];
+  }
+
+  /** Registers an app; appid and secret are generated when omitted. The secret is only ever shown here. */
+  async addApp(request: { readonly appid?: string; readonly secret?: string; readonly kind?: AppKind } = {}): Promise<CreatedApp> {
+    return (await this.#call('POST', ADMIN_APPS, 'admin.addApp', request)) as unknown as CreatedApp;
+  }
+
+  async removeApp(appid: string): Promise<{ deleted: boolean }> {
+    return (await this.#call('DELETE', `${ADMIN_APPS}/${encodeURIComponent(appid)}`, 'admin.removeApp')) as { deleted: boolean };
+  }
+
+  async close(): Promise<void> {
+    if (this.#owns) await this.#transport.close?.();
+  }
+
+  async #call(method: 'GET' | 'POST' | 'DELETE', path: string, api: string, body?: object): Promise<Record<string, unknown>> {
+    const url = this.#baseUrl + path;
+    const request = `${method} ${redact(url)}`;
+    const headers: Record<string, string> = { authorization: `Bearer ${this.#key}` };
+    if (body) headers['content-type'] = 'application/json';
+    const res = await this.#transport.request(
+      { method, url, headers, ...(body ? { body: JSON.stringify(body) } : {}) },
+      { api },
+    );
+    const text = (await readCapped(res.body, 1024 * 1024, { api, request, method, url })).toString('utf8');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    if (typeof parsed !== 'object' || parsed === null) {
+      throw new UnexpectedResponseError({ api, request, status: res.status, detail: redact(text.slice(0, 200)) });
+    }
+    throwIfWeChatError(parsed as Record<string, unknown>, api);
+    if (res.status >= 400) throw new UnexpectedResponseError({ api, request, status: res.status, detail: redact(text.slice(0, 200)) });
+    return parsed as Record<string, unknown>;
+  }
+}
