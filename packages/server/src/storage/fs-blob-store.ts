@@ -1,0 +1,240 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { MEDIA_ID_PATTERN, mediaIdCreatedAt } from '@wxmedia/protocol';
+import type { BlobInfo, BlobStore, BlobWriteMeta, ByteRange, OpenedBlob, StagedBlob } from './blob-store.ts';
+import { FsStagedBlob, SIDECAR, writeDurably } from './fs-staged-blob.ts';
+
+export interface FsBlobStoreOptions {
+  /** The media root inside the data directory; `media/` and `staging/` are created under it. */
+  readonly dir: string;
+}
+
+const HOUR = 3600;
+const BUCKET_NAME = /^\d{10}$/;
+/** Sidecars read at once by list(): enough to hide latency, few enough to keep file descriptors bounded. */
+const LIST_READ_BATCH = 16;
+
+/**
+ * The default BlobStore: plain files under the data directory.
+ *
+ *   <dir>/staging/<id>.<uuid>            bytes being written (unique name: two stages of one id never collide)
+ *   <dir>/staging/<id>.<uuid>.json       the sidecar, written at commit
+ *   <dir>/media/<YYYYMMDDHH>/<id>        committed bytes, in the UTC hour of the id's created_at
+ *   <dir>/media/<YYYYMMDDHH>/<id>.json   BlobInfo
+ *
+ * Hour buckets make sweeping cost what expires: whole buckets are removed without looking inside, and only the one
+ * bucket straddling the boundary is listed. Renaming the data file into its bucket is the commit point, so a crash
+ * at any moment leaves either nothing visible or a complete blob (an orphan sidecar is never read alone).
+ */
+export class FsBlobStore implements BlobStore {
+  readonly #media: string;
+  readonly #staging: string;
+
+  constructor(options: FsBlobStoreOptions) {
+    this.#media = join(options.dir, 'media');
+    this.#staging = join(options.dir, 'staging');
+  }
+
+  async init(): Promise<void> {
+    await mkdir(this.#media, { recursive: true });
+    await mkdir(this.#staging, { recursive: true });
+    // Anything in staging belongs to a write that never committed: a crash, a kill -9, or an unawaited abort.
+    const leftovers = await readdir(this.#staging);
+    await Promise.all(leftovers.map((name) => rm(join(this.#staging, name), { recursive: true, force: true })));
+  }
+
+  async stage(id: string, meta: BlobWriteMeta, body: AsyncIterable<Uint8Array>, options: { maxBytes: number }): Promise<StagedBlob> {
+    if (!MEDIA_ID_PATTERN.test(id)) throw new TypeError('FsBlobStore.stage: id is not a media id');
+    // Reads find a blob through the created_at written in its id; a different meta.createdAt would file it in a
+    // bucket where neither reads nor the sweeper would look for it.
+    if (mediaIdCreatedAt(id) !== meta.createdAt) throw new TypeError('FsBlobStore.stage: meta.createdAt differs from the id');
+    const dataPath = join(this.#staging, `${id}.${randomUUID()}`);
+    const size = await writeDurably(dataPath, body, options.maxBytes);
+    const bucket = join(this.#media, bucketName(meta.createdAt));
+    return new FsStagedBlob({ id, meta, size, dataPath, bucket, media: this.#media });
+  }
+
+  async size(id: string): Promise<number | undefined> {
+    const path = this.#dataPath(id);
+    if (path === undefined) return undefined;
+    try {
+      return (await stat(path)).size;
+    } catch (error) {
+      if (isAbsent(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async open(id: string, range?: ByteRange): Promise<OpenedBlob | undefined> {
+    const path = this.#dataPath(id);
+    if (path === undefined) return undefined;
+    // Open first, then stat the handle: a delete or sweep between the two cannot be observed half-way.
+    let handle;
+    try {
+      handle = await open(path, 'r');
+    } catch (error) {
+      if (isAbsent(error)) return undefined;
+      throw error;
+    }
+    try {
+      const { size } = await handle.stat();
+      const stream = handle.createReadStream(range ? { start: range.start, end: range.end } : {});
+      return { size, stream };
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+  }
+
+  async info(id: string): Promise<BlobInfo | undefined> {
+    const path = this.#dataPath(id);
+    if (path === undefined) return undefined;
+    // The data file decides whether the blob exists; its sidecar may outlive it by a moment (delete, crash).
+    if ((await this.size(id)) === undefined) return undefined;
+    return readSidecar(`${path}${SIDECAR}`);
+  }
+
+  async list(options: { appid?: string; limit: number }): Promise<BlobInfo[]> {
+    const found: BlobInfo[] = [];
+    if (options.limit <= 0) return found;
+    const buckets = (await this.#buckets()).sort().reverse();
+    for (const bucket of buckets) {
+      const dir = join(this.#media, bucket);
+      const ids = committedIds(await readdirIfPresent(dir)).sort(newestFirst);
+      for (let i = 0; i < ids.length; i += LIST_READ_BATCH) {
+        const batch = ids.slice(i, i + LIST_READ_BATCH);
+        const infos = await Promise.all(batch.map((id) => readSidecar(join(dir, `${id}${SIDECAR}`))));
+        for (const info of infos) {
+          if (info === undefined || (options.appid !== undefined && info.appid !== options.appid)) continue;
+          found.push(info);
+          if (found.length >= options.limit) return found;
+        }
+      }
+    }
+    return found;
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const path = this.#dataPath(id);
+    if (path === undefined) return false;
+    // The data file first: once it is gone the blob is gone, whatever happens to the sidecar.
+    const existed = await unlinkIfPresent(path);
+    await rm(`${path}${SIDECAR}`, { force: true });
+    return existed;
+  }
+
+  async sweep(createdBefore: number): Promise<number> {
+    let removed = 0;
+    for (const bucket of await this.#buckets()) {
+      const start = bucketStart(bucket);
+      if (start >= createdBefore) continue;
+      const dir = join(this.#media, bucket);
+      const names = await readdirIfPresent(dir);
+      if (start + HOUR <= createdBefore) {
+        // Everything in this hour has expired: count (for the caller's log) and drop the directory whole.
+        removed += names.filter((name) => !name.endsWith(SIDECAR)).length;
+        await rm(dir, { recursive: true, force: true });
+        continue;
+      }
+      // The one bucket the boundary cuts: decide per file from the created_at in its name, without a stat.
+      for (const name of names) {
+        const id = name.endsWith(SIDECAR) ? name.slice(0, -SIDECAR.length) : name;
+        const createdAt = mediaIdCreatedAt(id);
+        if (createdAt === undefined || createdAt >= createdBefore) continue;
+        if ((await unlinkIfPresent(join(dir, name))) && id === name) removed += 1;
+      }
+    }
+    return removed;
+  }
+
+  async close(): Promise<void> {
+    // Nothing is held open between calls; streams handed out by open() close themselves.
+  }
+
+  #dataPath(id: string): string | undefined {
+    // The pattern admits neither '.' nor '/', so no id can climb out of its bucket.
+    const createdAt = mediaIdCreatedAt(id);
+    return createdAt === undefined ? undefined : join(this.#media, bucketName(createdAt), id);
+  }
+
+  async #buckets(): Promise<string[]> {
+    return (await readdirIfPresent(this.#media)).filter((name) => BUCKET_NAME.test(name));
+  }
+}
+
+
+/** `YYYYMMDDHH` of a Unix time, in UTC. */
+function bucketName(createdAt: number): string {
+  return new Date(createdAt * 1000).toISOString().slice(0, 13).replace(/[-T]/g, '');
+}
+
+function bucketStart(name: string): number {
+  const [y, m, d, h] = [name.slice(0, 4), name.slice(4, 6), name.slice(6, 8), name.slice(8, 10)].map(Number);
+  return Date.UTC(y ?? 0, (m ?? 1) - 1, d ?? 1, h ?? 0) / 1000;
+}
+
+/** Ids whose data file and sidecar are both present: the data file makes it committed, the sidecar describes it. */
+function committedIds(names: string[]): string[] {
+  const present = new Set(names);
+  return names.filter((name) => MEDIA_ID_PATTERN.test(name) && present.has(`${name}${SIDECAR}`));
+}
+
+function newestFirst(a: string, b: string): number {
+  return (mediaIdCreatedAt(b) ?? 0) - (mediaIdCreatedAt(a) ?? 0) || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+async function readSidecar(path: string): Promise<BlobInfo | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if (isAbsent(error)) return undefined;
+    throw error;
+  }
+  // Sidecars are fsynced before they are renamed in, so a torn one means outside damage: treat it as absent.
+  try {
+    const value: unknown = JSON.parse(text);
+    return isBlobInfo(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isBlobInfo(value: unknown): value is BlobInfo {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    typeof v['id'] === 'string' &&
+    typeof v['appid'] === 'string' &&
+    typeof v['contentType'] === 'string' &&
+    typeof v['filename'] === 'string' &&
+    typeof v['createdAt'] === 'number' &&
+    typeof v['size'] === 'number'
+  );
+}
+
+async function readdirIfPresent(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (error) {
+    if (isAbsent(error)) return [];
+    throw error;
+  }
+}
+
+async function unlinkIfPresent(path: string): Promise<boolean> {
+  try {
+    await unlink(path);
+    return true;
+  } catch (error) {
+    if (isAbsent(error)) return false;
+    throw error;
+  }
+}
+
+/** ENOENT, or ENOTDIR when a path component is not a directory: either way there is no such blob. */
+function isAbsent(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}

@@ -1,0 +1,174 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { open, type Database, type RootDatabase } from 'lmdb';
+import type { StateStore, StateWriteOptions } from './state-store.ts';
+import { nextCounterValue } from './state-counter.ts';
+
+export interface LmdbStateStoreOptions {
+  /** The database file, e.g. `<data dir>/state.mdb` (lmdb adds `<path>-lock` beside it). Its directory is created. */
+  readonly path: string;
+  /** How often keys past their TTL are removed from disk, in ms (default 60 000). Reads never return them anyway. */
+  readonly purgeIntervalMs?: number;
+}
+
+const DEFAULT_PURGE_INTERVAL_MS = 60_000;
+/** Expired keys removed per write transaction, so that a large purge never holds the write lock for long. */
+const PURGE_BATCH = 1000;
+
+/** A stored value with its expiry (Date.now() ms), if any. */
+interface Entry {
+  readonly value: string;
+  readonly expiresAt: number | undefined;
+}
+
+/**
+ * The default StateStore: an embedded LMDB environment under the data directory. Every write runs in an LMDB write
+ * transaction (one writer at a time, across processes too), which is what makes setIfAbsent and incr atomic, and
+ * resolves only once that transaction is flushed to disk: a write that returned survives a restart, a kill -9 and
+ * a power cut (lmdb's default sync mode, never noSync).
+ *
+ * Values are stored as `<expiresAt or nothing>|<value>`, so reading a key and its TTL is one lookup. A second
+ * table indexes keys by [expiresAt, key] so the purge timer finds what expired by a range scan instead of reading
+ * every key.
+ */
+export class LmdbStateStore implements StateStore {
+  readonly #root: RootDatabase;
+  readonly #values: Database<string, string>;
+  readonly #expiry: Database<string, [number, string]>;
+  readonly #timer: NodeJS.Timeout;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: LmdbStateStoreOptions) {
+    mkdirSync(dirname(options.path), { recursive: true });
+    this.#root = open({ path: options.path, maxDbs: 2 });
+    this.#values = this.#root.openDB<string, string>({ name: 'values', encoding: 'string' });
+    this.#expiry = this.#root.openDB<string, [number, string]>({ name: 'expiry', encoding: 'string' });
+    this.#timer = setInterval(() => void this.#purgeInBackground(), options.purgeIntervalMs ?? DEFAULT_PURGE_INTERVAL_MS);
+    // Purging is housekeeping: it must never keep a CLI command or a test process alive.
+    this.#timer.unref();
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    return this.#live(key)?.value;
+  }
+
+  async set(key: string, value: string, options?: StateWriteOptions): Promise<void> {
+    await this.#write(() => this.#put(key, value, expiryOf(options?.ttlMs)));
+  }
+
+  async setIfAbsent(key: string, value: string, options?: StateWriteOptions): Promise<boolean> {
+    // Not lmdb's ifNoExists: a key past its TTL but not yet purged still exists on disk and must count as absent.
+    return this.#write(() => {
+      if (this.#live(key) !== undefined) return false;
+      this.#put(key, value, expiryOf(options?.ttlMs));
+      return true;
+    });
+  }
+
+  async delete(key: string): Promise<boolean> {
+    return this.#write(() => {
+      const existed = this.#live(key) !== undefined;
+      void this.#values.remove(key);
+      return existed;
+    });
+  }
+
+  async incr(key: string, options?: StateWriteOptions & { readonly by?: number }): Promise<number> {
+    return this.#write(() => {
+      const current = this.#live(key);
+      const next = nextCounterValue(key, current?.value, options?.by);
+      // Like Redis INCR: the TTL is set when the counter is created and kept by later increments.
+      this.#put(key, String(next), current ? current.expiresAt : expiryOf(options?.ttlMs));
+      return next;
+    });
+  }
+
+  async keys(prefix: string): Promise<string[]> {
+    const found: string[] = [];
+    const range = prefix === '' ? this.#values.getRange() : this.#values.getRange({ start: prefix });
+    // Keys sharing a prefix are contiguous in LMDB's order, so the scan stops at the first key without it.
+    for (const { key, value } of range) {
+      if (typeof key !== 'string' || !key.startsWith(prefix)) break;
+      if (!isExpired(decode(value))) found.push(key);
+    }
+    // LMDB orders by UTF-8 bytes; sort as every other store does (JavaScript string order).
+    return found.sort();
+  }
+
+  /** Removes keys whose TTL has passed; returns how many. Runs on a timer; callable directly (tests, tools). */
+  async purgeExpired(): Promise<number> {
+    let removed = 0;
+    for (;;) {
+      const due = [...this.#expiry.getKeys({ end: [Date.now() + 1], limit: PURGE_BATCH })];
+      if (due.length === 0) return removed;
+      removed += await this.#write(() => {
+        let count = 0;
+        for (const indexKey of due) {
+          const [expiresAt, key] = indexKey;
+          // The index may be stale (the key was rewritten since): remove the key only if this is still its expiry.
+          const raw = this.#values.get(key);
+          if (raw !== undefined && decode(raw).expiresAt === expiresAt) {
+            void this.#values.remove(key);
+            count += 1;
+          }
+          void this.#expiry.remove(indexKey);
+        }
+        return count;
+      });
+      if (due.length < PURGE_BATCH) return removed;
+    }
+  }
+
+  close(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#closing ??= this.#root.close();
+    return this.#closing;
+  }
+
+  /** Runs `action` in one LMDB write transaction and resolves once it is durable. */
+  async #write<T>(action: () => T): Promise<T> {
+    const result = await this.#root.transaction(action);
+    await this.#root.flushed;
+    return result;
+  }
+
+  /** Only inside #write. */
+  #put(key: string, value: string, expiresAt: number | undefined): void {
+    void this.#values.put(key, encode({ value, expiresAt }));
+    if (expiresAt !== undefined) void this.#expiry.put([expiresAt, key], '');
+  }
+
+  #live(key: string): Entry | undefined {
+    const raw = this.#values.get(key);
+    if (raw === undefined) return undefined;
+    const entry = decode(raw);
+    return isExpired(entry) ? undefined : entry;
+  }
+
+  async #purgeInBackground(): Promise<void> {
+    try {
+      await this.purgeExpired();
+    } catch (error) {
+      // After close() the environment is gone; otherwise say so once per tick and let the next tick retry.
+      if (this.#closing === undefined) process.emitWarning(`LmdbStateStore: purging expired keys failed: ${String(error)}`);
+    }
+  }
+}
+
+function expiryOf(ttlMs: number | undefined): number | undefined {
+  return ttlMs === undefined ? undefined : Date.now() + ttlMs;
+}
+
+function isExpired(entry: Entry): boolean {
+  return entry.expiresAt !== undefined && entry.expiresAt <= Date.now();
+}
+
+function encode(entry: Entry): string {
+  return `${entry.expiresAt ?? ''}|${entry.value}`;
+}
+
+function decode(raw: string): Entry {
+  const bar = raw.indexOf('|');
+  const head = raw.slice(0, bar);
+  return { value: raw.slice(bar + 1), expiresAt: head === '' ? undefined : Number(head) };
+}
