@@ -11,7 +11,13 @@ export function jsonContentType(request: FastifyRequest, ctx: ServerContext): st
 /** Sends a JSON success body (HTTP 200). */
 export function sendJson(request: FastifyRequest, reply: FastifyReply, ctx: ServerContext, body: object): FastifyReply {
   request.wxErrcode = 0;
-  return reply.code(200).header('content-type', jsonContentType(request, ctx)).send(JSON.stringify(body));
+  return reply.code(200).header('content-type', jsonContentType(request, ctx)).send(jsonBytes(body));
+}
+
+/** A Buffer, not a string: Fastify rewrites the Content-Type of string payloads (adding a charset) and WeChat's
+ * exact header values matter to clients that compare them. */
+export function jsonBytes(body: object): Buffer {
+  return Buffer.from(JSON.stringify(body), 'utf8');
 }
 
 /** WeChat's error envelope: HTTP 200, `{errcode, errmsg: "<text> rid: <rid>"}`. */
@@ -24,7 +30,7 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, ctx: Ser
   return reply
     .code(200)
     .header('content-type', jsonContentType(request, ctx))
-    .send(JSON.stringify(errorEnvelope(error, request.id)));
+    .send(jsonBytes(errorEnvelope(error, request.id)));
 }
 
 export const SYSTEM_ERROR = ERRCODES.SYSTEM_ERROR;

@@ -4,6 +4,7 @@ import { nowSeconds } from '../../clock.ts';
 import type { AppKind } from '../../config.ts';
 import type { ServerContext } from '../context.ts';
 import { readSmallBody } from '../request.ts';
+import { jsonBytes } from '../reply.ts';
 
 /** wxmedia's own API (not WeChat's), under /wxmedia/admin, behind `Authorization: Bearer <admin key>`. */
 export const ADMIN_PREFIX = '/wxmedia/admin';
@@ -83,7 +84,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext, extras: { 
 
 function ok(request: FastifyRequest, reply: FastifyReply, body: object): FastifyReply {
   request.wxErrcode = 0;
-  return reply.code(200).header('content-type', 'application/json; charset=utf-8').send(JSON.stringify({ errcode: 0, errmsg: 'ok', ...body }));
+  return reply.code(200).header('content-type', 'application/json; charset=utf-8').send(jsonBytes({ errcode: 0, errmsg: 'ok', ...body }));
 }
 
 function fail(request: FastifyRequest, reply: FastifyReply, failure: AdminFailure): FastifyReply {
@@ -91,7 +92,7 @@ function fail(request: FastifyRequest, reply: FastifyReply, failure: AdminFailur
   return reply
     .code(failure.status)
     .header('content-type', 'application/json; charset=utf-8')
-    .send(JSON.stringify({ errcode: failure.status, errmsg: `${failure.errmsg} rid: ${request.id}` }));
+    .send(jsonBytes({ errcode: failure.status, errmsg: `${failure.errmsg} rid: ${request.id}` }));
 }
 
 async function jsonBody(request: FastifyRequest): Promise<Record<string, unknown> | undefined> {
