@@ -1,31 +1,166 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { redact } from '@wxmedia/protocol';
 import type { Clock } from '../clock.ts';
+// For FastifyRequest.wxErrcode (the access log's errcode), declared by the HTTP layer.
+import type {} from '../http/context.ts';
 import type { MediaService } from '../services/media-types.ts';
+import { authenticateGatewayRequest } from './authenticate.ts';
+import { dispatchCloudCall, isImplementedApi } from './dispatch.ts';
+import { isApiAllowed } from './envs.ts';
+import { decodeFunctionToken } from './function-token.ts';
+import { CLOUD_CALL_ERROR_CODES, CloudGatewayError, TCB_GATEWAY_ERRORS } from './gateway-errors.ts';
+import { API_TYPE_OPEN_API, ProtobufError, decodeCommApiData, encodeCommOpenApiResp, type CommOpenApiResp } from './protobuf.ts';
+import { readGatewayForm, textField, binaryField } from './request-body.ts';
+import { gatewayCodeResp } from './result.ts';
 
 /**
- * The cloud-call gateway: what wx-server-sdk talks to. (Being implemented; see issue 3.)
+ * The cloud-call gateway: what an unmodified wx-server-sdk talks to (protocol: docs/cloud-call.md).
+ *
+ *   POST /admin?env=<env>&seqId=<id>   multipart form, TC3-HMAC-SHA256 signed, `action=wx.openApi`
+ *   → 200 application/octet-stream     protobuf CommOpenApiResp (WeChat's JSON or the media bytes inside)
+ *   → 200 application/json; charset=utf-8  {code, message, requestId}: a Tencent Cloud gateway error
  */
 export interface CloudEnvConfig {
   /** The cloud environment id the SDK sends (`env=`). */
   readonly env: string;
   /** The app whose media this env reads and writes. */
   readonly appid: string;
-  /** Tencent Cloud credentials the SDK signs with (TC3-HMAC-SHA256). */
-  readonly secretId: string;
-  readonly secretKey: string;
+  /**
+   * Tencent Cloud credentials the SDK signs with (TC3-HMAC-SHA256). Absent: only the app's own credentials
+   * (secretId = appid, secretKey = app secret) are accepted — which are accepted for every env of the app anyway.
+   */
+  readonly secretId?: string;
+  readonly secretKey?: string;
   /** Allowed cloud-call APIs, as in a function's config.json `permissions.openapi`; undefined = both media APIs. */
   readonly openapi?: readonly string[];
 }
 
 export interface CloudGatewayDeps {
-  /** Looks an env up (explicit --cloud-env entries, and one implicit env per app: see docs/cloud-call.md). */
+  /** Looks an env up (explicit --cloud-env entries, and one implicit env per app: see envs.ts implicitCloudEnv). */
   readonly env: (env: string) => Promise<CloudEnvConfig | undefined>;
   readonly media: MediaService;
   readonly clock: Clock;
   readonly logger: Logger;
+  /**
+   * Judges signature freshness. Default: real time, NOT `clock`: the SDK signs with the caller's wall clock, so a
+   * server whose clock was moved forward (time travel) must still accept fresh signatures.
+   */
+  readonly signatureClock?: Clock;
+  /** Path the SDK posts to. Default `/admin` (wx-server-sdk's own default path, and TCB_CONTEXT_CNFG's). */
+  readonly path?: string;
+  /** Bound on a request body. Default 16 MiB: above every media size limit plus the protobuf and form overhead. */
+  readonly maxRequestBytes?: number;
 }
 
-export async function registerCloudGateway(_app: FastifyInstance, _deps: CloudGatewayDeps): Promise<void> {
-  // Filled in by the cloud-call work (issue 3).
+export const CLOUD_GATEWAY_PATH = '/admin';
+const DEFAULT_MAX_REQUEST_BYTES = 16 * 1024 * 1024;
+const MAX_TEXT_FIELD_BYTES = 64 * 1024;
+/** The only action `cloud.openapi.*` uses (@cloudbase/node-sdk callCompatibleWxOpenApi). */
+const ACTION_OPEN_API = 'wx.openApi';
+const JSON_ERROR_TYPE = 'application/json; charset=utf-8';
+
+export async function registerCloudGateway(app: FastifyInstance, deps: CloudGatewayDeps): Promise<void> {
+  const path = deps.path ?? CLOUD_GATEWAY_PATH;
+  const maxBytes = deps.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+  await app.register(async (gateway) => {
+    // Bodies are read here, from request.raw, bounded: no Fastify parser may consume them first.
+    gateway.removeAllContentTypeParsers();
+    gateway.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+    gateway.post(path, async (request, reply) => handle(request, reply, deps, maxBytes));
+  });
+}
+
+async function handle(request: FastifyRequest, reply: FastifyReply, deps: CloudGatewayDeps, maxBytes: number): Promise<FastifyReply> {
+  const rid = request.id;
+  const started = Date.now();
+  const log: Record<string, unknown> = { rid };
+  let bodyRead = false;
+  try {
+    const auth = await authenticateGatewayRequest(request, deps);
+    Object.assign(log, { env: auth.env.env, appid: auth.env.appid });
+    const form = await readGatewayForm(request.headers['content-type'], request.raw, { maxBytes, maxFieldBytes: MAX_TEXT_FIELD_BYTES });
+    bodyRead = true;
+    auth.verifyBody(form);
+
+    if (textField(form, 'action') !== ACTION_OPEN_API) throw new CloudGatewayError('INVALID_PARAM', `action ${JSON.stringify(textField(form, 'action'))}`);
+    const envName = textField(form, 'envname');
+    if (envName !== '' && auth.envFromQuery !== '' && envName !== auth.envFromQuery) throw new CloudGatewayError('INVALID_PARAM', 'envName differs from env');
+    const api = textField(form, 'apiname');
+    log['api'] = api;
+    const requestData = binaryField(form, 'requestdata');
+    if (!requestData || api === '') throw new CloudGatewayError('INVALID_PARAM', 'apiName or requestData missing');
+    let fn: ReturnType<typeof decodeFunctionToken>;
+    try {
+      fn = decodeFunctionToken(textField(form, 'wxcloudapitoken'));
+    } catch (e) {
+      throw new CloudGatewayError('INVALID_PARAM', (e as Error).message);
+    }
+    if (fn) log['function'] = fn.name;
+    const data = decodeCommApiData(requestData);
+
+    let resp: CommOpenApiResp;
+    if (!isApiAllowed(api, auth.env, fn?.openapi)) {
+      resp = gatewayCodeResp(CLOUD_CALL_ERROR_CODES.NO_PERMISSION);
+    } else if (data.apiType !== API_TYPE_OPEN_API || !isImplementedApi(api)) {
+      resp = gatewayCodeResp(CLOUD_CALL_ERROR_CODES.API_NOT_FOUND);
+    } else if (data.appid !== '' && data.appid !== auth.env.appid) {
+      // `cloud.openapi({appid})` asks for another account's API (cross-account): not something an env may do here.
+      resp = gatewayCodeResp(CLOUD_CALL_ERROR_CODES.NO_PERMISSION);
+    } else {
+      resp = await dispatchCloudCall(
+        api,
+        { appid: auth.env.appid, pairs: data.pairs, rid },
+        { media: deps.media, onInternalError: (e) => logInternal(request, e) },
+      );
+    }
+    log['errorCode'] = resp.errorCode;
+    log['errcode'] = errcodeOf(resp);
+    request.wxErrcode = typeof log['errcode'] === 'number' ? log['errcode'] : resp.errorCode;
+    return reply.code(200).header('content-type', 'application/octet-stream').send(encodeCommOpenApiResp(resp));
+  } catch (e) {
+    const error = e instanceof CloudGatewayError ? e : e instanceof ProtobufError ? new CloudGatewayError('INVALID_PARAM', e.message) : undefined;
+    if (!error) logInternal(request, e);
+    const kind = error?.kind ?? 'SYSTEM_ERROR';
+    log['gatewayError'] = TCB_GATEWAY_ERRORS[kind].code;
+    if (error?.detail) log['detail'] = redact(error.detail);
+    if (!bodyRead) {
+      // Answer only once the client has finished sending (it may not read a reply before), or close the connection.
+      if (!(await drain(request.raw, maxBytes))) reply.header('connection', 'close');
+    }
+    const { code, message } = TCB_GATEWAY_ERRORS[kind];
+    return reply.code(200).header('content-type', JSON_ERROR_TYPE).send(JSON.stringify({ code, message, requestId: rid }));
+  } finally {
+    deps.logger.info({ ...log, ms: Date.now() - started }, 'cloud call');
+  }
+}
+
+/** The WeChat errcode inside a JSON reply, for the log. */
+function errcodeOf(resp: CommOpenApiResp): number | undefined {
+  if (!resp.respData || !resp.contentType?.startsWith('application/json')) return resp.errorCode ? undefined : 0;
+  try {
+    const parsed = JSON.parse(Buffer.from(resp.respData).toString('utf8')) as { errcode?: unknown };
+    return typeof parsed.errcode === 'number' ? parsed.errcode : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function logInternal(request: FastifyRequest, e: unknown): void {
+  request.log.error({ err: { message: redact(String((e as Error)?.message)), stack: (e as Error)?.stack } }, 'cloud gateway internal error');
+}
+
+/** Reads and discards the rest of a body, up to `max` bytes; false when it was longer (or failed). */
+async function drain(raw: FastifyRequest['raw'], max: number): Promise<boolean> {
+  if (raw.readableEnded) return true;
+  let total = 0;
+  try {
+    for await (const chunk of raw) {
+      total += (chunk as Buffer).length;
+      if (total > max) return false;
+    }
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,0 +1,120 @@
+import type { Readable } from 'node:stream';
+import { CLOUD_APIS, ERRCODES, MEDIA_FORMATS, MEDIA_TYPE_RULES, isMediaType } from '@wxmedia/protocol';
+import { WxError, isWxError } from '../errors.ts';
+import type { MediaService } from '../services/media-types.ts';
+import type { CommOpenApiResp, KeyValuePair } from './protobuf.ts';
+import { binaryResp, wechatErrorResp, wechatOkResp } from './result.ts';
+
+/**
+ * apiName → the media service, the same one the HTTPS routes use, so a media_id made one way is read the other.
+ * Parameters arrive as the SDK sent them: snake_case keys (it converts `mediaId` → `media_id`), JSON-encoded
+ * values, and a media parameter as raw bytes with a filename (see protobuf.ts).
+ */
+export interface CloudCall {
+  readonly appid: string;
+  readonly pairs: readonly KeyValuePair[];
+  readonly rid: string;
+}
+
+export interface DispatchDeps {
+  readonly media: MediaService;
+  /** Unexpected (non-WeChat) failures, for the log; the caller gets errcode -1 with the rid. */
+  readonly onInternalError: (error: unknown) => void;
+}
+
+type Handler = (call: CloudCall, deps: DispatchDeps) => Promise<CommOpenApiResp>;
+
+const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
+  [CLOUD_APIS.uploadTempMedia, uploadTempMedia],
+  [CLOUD_APIS.getTempMedia, getTempMedia],
+]);
+
+/** Whether wxmedia implements a cloud-call API (otherwise the gateway answers -604100 "API not found"). */
+export function isImplementedApi(api: string): boolean {
+  return HANDLERS.has(api);
+}
+
+/** Runs an implemented API; WeChat errors become `{errcode, errmsg: "… rid: …"}` replies, as on HTTPS. */
+export async function dispatchCloudCall(api: string, call: CloudCall, deps: DispatchDeps): Promise<CommOpenApiResp> {
+  const handler = HANDLERS.get(api);
+  if (!handler) throw new TypeError(`no handler for ${api}`);
+  try {
+    return await handler(call, deps);
+  } catch (e) {
+    if (isWxError(e)) return wechatErrorResp(e, call.rid);
+    deps.onInternalError(e);
+    return wechatErrorResp(ERRCODES.SYSTEM_ERROR, call.rid);
+  }
+}
+
+/** seed 000, "Cloud Call": `{type, media: {contentType, value}}` → `{type, media_id, created_at}`. */
+async function uploadTempMedia(call: CloudCall, deps: DispatchDeps): Promise<CommOpenApiResp> {
+  const type = jsonParam(call.pairs, 'type');
+  const media = call.pairs.find((p) => p.key === 'media' && p.filename !== '');
+  // Without a Buffer `value` the SDK sends `media` as JSON, not as a file: WeChat's "no media part".
+  if (!media) throw new WxError('MEDIA_DATA_MISSING', 'no media file pair');
+  const result = await deps.media.upload({
+    appid: call.appid,
+    type: typeof type === 'string' ? type : undefined,
+    filename: mediaFilename(media),
+    body: once(media.value),
+  });
+  const idKey = isMediaType(result.type) ? MEDIA_TYPE_RULES[result.type].idKey : 'media_id';
+  return wechatOkResp({ type: result.type, [idKey]: result.mediaId, created_at: result.createdAt });
+}
+
+/** seed 001, "Cloud Call": `{mediaId}` → the bytes and their MIME type. */
+async function getTempMedia(call: CloudCall, deps: DispatchDeps): Promise<CommOpenApiResp> {
+  const mediaId = jsonParam(call.pairs, 'media_id');
+  const opened = await deps.media.open(call.appid, typeof mediaId === 'string' && mediaId !== '' ? mediaId : undefined);
+  if (!opened.stream) throw new WxError('INVALID_MEDIA_ID', 'not stored');
+  return binaryResp(opened.contentType, await readAll(opened.stream, opened.size));
+}
+
+/** A plain parameter's value: the SDK JSON-encodes each one (`"image"` with the quotes). */
+function jsonParam(pairs: readonly KeyValuePair[], key: string): unknown {
+  const pair = pairs.find((p) => p.key === key);
+  if (!pair) return undefined;
+  const text = pair.value.toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * The filename the media service judges the upload by. The SDK names the file `<key>.<ext>` with the extension
+ * mime-db gives for the function's `contentType` (`media.png`, `media.jpeg`), or the function's own `fileName`.
+ * When that name has no extension we know and the pair carries a MIME type (other clients may send it), the
+ * type's extension is appended; otherwise the name is passed as is and the media service decides (40005).
+ */
+export function mediaFilename(pair: Pick<KeyValuePair, 'filename' | 'contenttype'>): string {
+  const name = pair.filename;
+  const dot = name.lastIndexOf('.');
+  const ext = dot >= 0 ? name.slice(dot + 1).toLowerCase() : '';
+  if (MEDIA_FORMATS.some((f) => (f.extensions as readonly string[]).includes(ext))) return name;
+  const mime = pair.contenttype.split(';')[0]?.trim().toLowerCase() ?? '';
+  const format = MEDIA_FORMATS.find((f) => f.mime === mime);
+  return format ? `${name}.${format.ext}` : name;
+}
+
+async function* once(bytes: Buffer): AsyncGenerator<Uint8Array> {
+  if (bytes.length > 0) yield bytes;
+}
+
+/** Reads a media file whole (a protobuf field is one buffer); bounded by the size the store reported. */
+async function readAll(stream: Readable, size: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of stream) {
+    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+    total += b.length;
+    if (total > size) {
+      stream.destroy();
+      throw new Error(`media file grew past its stored size ${size}`);
+    }
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks, total);
+}

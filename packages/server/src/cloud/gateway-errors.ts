@@ -1,0 +1,96 @@
+/**
+ * The errors the cloud-call gateway itself produces (as opposed to WeChat errcodes, which come from
+ * @wxmedia/protocol's ERRCODES and travel inside a successful gateway reply). Declared once, as data.
+ *
+ * Two kinds, and how wx-server-sdk 4.0.2 surfaces each (read from its `callWXOpenAPI` / `toSDKError`):
+ *
+ * - **Tencent Cloud gateway errors**: HTTP 200, `Content-Type: application/json; charset=utf-8` (exactly: the SDK
+ *   compares the string), body `{code, message, requestId}`. @cloudbase/node-sdk throws it as a TcbError; the SDK
+ *   maps `code` through its TCB_ERR_CODE table (-501001 when unknown) and throws an Error with
+ *   `errCode` = that number and `errMsg` = `openapi.<api>:fail <errCode> <text>. <message>`.
+ * - **WeChat gateway errors**: a protobuf CommOpenApiResp with `errorCode` set; the SDK throws
+ *   `{errCode: <errorCode>, errMsg: "system error: error code: <errorCode>"}`.
+ *
+ * The codes and messages below are the ones seen from the real service where a capture exists (marked), otherwise
+ * the names CloudBase documents (https://docs.cloudbase.net/error-code/…).
+ */
+export interface TcbGatewayError {
+  /** CloudBase error code string, e.g. `SIGN_PARAM_INVALID`. */
+  readonly code: string;
+  readonly message: string;
+  readonly when: string;
+}
+
+function define<const T extends Record<string, TcbGatewayError>>(catalog: T): T {
+  return catalog;
+}
+
+export const TCB_GATEWAY_ERRORS = define({
+  MISSING_AUTHORIZATION: {
+    code: 'SIGN_PARAM_INVALID',
+    message: 'authorization is missing or malformed',
+    when: 'No `Authorization: TC3-HMAC-SHA256 …` header, or one that does not parse, or no X-Timestamp.',
+  },
+  UNKNOWN_SECRET_ID: {
+    // Captured: "SIGN_PARAM_INVALID: secret id error".
+    code: 'SIGN_PARAM_INVALID',
+    message: 'secret id error',
+    when: 'The secretId is neither the env\'s nor its app\'s appid.',
+  },
+  SIGNATURE_EXPIRED: {
+    // Captured: "SIGN_PARAM_INVALID signature is expired" (a machine whose clock is off).
+    code: 'SIGN_PARAM_INVALID',
+    message: 'signature is expired',
+    when: 'X-Timestamp is more than X-Signature-Expires (at most 600) seconds old, or more than 300 s in the future.',
+  },
+  SIGNATURE_MISMATCH: {
+    code: 'SIGN_PARAM_INVALID',
+    message: 'signature is invalid',
+    when: 'The signature does not match (wrong secretKey, or the request was altered), or a form field is not covered by it.',
+  },
+  INVALID_ENV: {
+    code: 'INVALID_ENV',
+    message: 'env not exists',
+    when: 'The `env` query parameter names no cloud environment (and, when empty, the secretId names no implicit one).',
+  },
+  INVALID_PARAM: {
+    code: 'INVALID_PARAM',
+    message: 'invalid param',
+    when: 'The body is not the multipart form wx-server-sdk sends, `action` is not `wx.openApi`, or `requestData` is not a CommApiData.',
+  },
+  SYSTEM_ERROR: {
+    code: 'SYS_ERR',
+    message: 'system error',
+    when: 'An unexpected failure in the gateway before the API ran (logged with the requestId).',
+  },
+  PAYLOAD_TOO_LARGE: {
+    code: 'EXCEED_MAX_PAYLOAD_SIZE',
+    message: 'request body is too large',
+    when: 'The request body is larger than the gateway\'s bound (default 16 MiB, above every media size limit).',
+  },
+});
+
+export type TcbGatewayErrorName = keyof typeof TCB_GATEWAY_ERRORS;
+
+/**
+ * WeChat-side gateway codes, values of wx-server-sdk's own ERR_CODE table (`src/config/error.config.ts`).
+ * The SDK turns them into `errMsg: "system error: error code: <n>"` by itself; no text travels.
+ */
+export const CLOUD_CALL_ERROR_CODES = {
+  /** `WX_FUNCTIONS_SERVER_OPENAPI_NOT_FOUND`: 'API not found' — allowed, but not an API wxmedia implements. */
+  API_NOT_FOUND: -604100,
+  /** `WX_FUNCTIONS_SERVER_OPENAPI_NO_PERMISSION`: 'function has no permission to call this API'. */
+  NO_PERMISSION: -604101,
+} as const;
+
+/** Thrown inside the gateway; rendered as a Tencent Cloud gateway error by the route. */
+export class CloudGatewayError extends Error {
+  override readonly name = 'CloudGatewayError';
+  constructor(
+    readonly kind: TcbGatewayErrorName,
+    /** For the log line only. */
+    readonly detail?: string,
+  ) {
+    super(detail ? `${TCB_GATEWAY_ERRORS[kind].message} (${detail})` : TCB_GATEWAY_ERRORS[kind].message);
+  }
+}
