@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { CliError, parseAppFlag, resolveServeSettings } from '../src/serve-config.ts';
+
+describe('serve settings', () => {
+  it('flags win over env, env over the config file, the file over defaults', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wxmedia-cfg-'));
+    try {
+      const file = join(dir, 'wxmedia.json');
+      await writeFile(file, JSON.stringify({ port: 9001, host: '0.0.0.0', data: '/from/file', apps: [{ appid: 'wxfile', secret: 'file-secret' }], maxBytes: { image: 1024 } }));
+      const fromFile = resolveServeSettings({ config: file }, {});
+      assert.equal(fromFile.port, 9001);
+      assert.equal(fromFile.host, '0.0.0.0');
+      assert.equal(fromFile.server.dataDir, '/from/file');
+      assert.deepEqual(fromFile.server.apps, [{ appid: 'wxfile', secret: 'file-secret' }]);
+      assert.deepEqual(fromFile.server.maxBytes, { image: 1024 });
+      const fromEnv = resolveServeSettings({ config: file }, { WXMEDIA_PORT: '9002', WXMEDIA_APPS: 'wxa:secret-a,wxb:secret-b:official' });
+      assert.equal(fromEnv.port, 9002);
+      assert.deepEqual(fromEnv.server.apps, [{ appid: 'wxa', secret: 'secret-a' }, { appid: 'wxb', secret: 'secret-b', kind: 'official' }]);
+      const fromFlags = resolveServeSettings({ config: file, port: '0', app: ['wxc:secret-c'] }, { WXMEDIA_PORT: '9002' });
+      assert.equal(fromFlags.port, 0);
+      assert.deepEqual(fromFlags.server.apps, [{ appid: 'wxc', secret: 'secret-c' }]);
+      const defaults = resolveServeSettings({}, {});
+      assert.deepEqual([defaults.host, defaults.port, defaults.server.dataDir], ['127.0.0.1', 8720, '.wxmedia']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses bad values with a message that says what to fix', async () => {
+    assert.throws(() => resolveServeSettings({ port: 'eighty' }, {}), (e: Error) => e instanceof CliError && /port "eighty"/.test(e.message));
+    assert.throws(() => resolveServeSettings({ port: '70000' }, {}), CliError);
+    assert.throws(() => parseAppFlag('justanappid'), (e: Error) => e instanceof CliError && /APPID:SECRET/.test(e.message));
+    assert.throws(() => parseAppFlag('wx1:secret:weird'), CliError);
+    assert.throws(() => resolveServeSettings({ config: '/nonexistent/wxmedia.json' }, {}), (e: Error) => /cannot read config file/.test(e.message));
+    const dir = await mkdtemp(join(tmpdir(), 'wxmedia-cfg-'));
+    try {
+      await writeFile(join(dir, 'bad.json'), '{"port": "x"');
+      assert.throws(() => resolveServeSettings({ config: join(dir, 'bad.json') }, {}), /must be a JSON object/);
+      await writeFile(join(dir, 'wrongtype.json'), '{"port": "x"}');
+      assert.throws(() => resolveServeSettings({ config: join(dir, 'wrongtype.json') }, {}), /"port" must be a number/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
