@@ -4,6 +4,7 @@ import { addTokenCommand } from './token.ts';
 import { addUploadCommand } from './upload.ts';
 import { addGetCommand } from './get.ts';
 import { addAppsCommand } from './apps.ts';
+import { addRunFunctionCommand } from './run-function.ts';
 
 /** Every `wxmedia` sub-command, each in a file of its own that adds itself to the program. */
 export type AddCommand = (program: Command) => void;
@@ -14,4 +15,5 @@ export const COMMANDS: AddCommand[] = [
   addUploadCommand,
   addGetCommand,
   addAppsCommand,
+  addRunFunctionCommand,
 ];

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { redact } from '@wxmedia/protocol';
-import type { Clock } from '../clock.ts';
+import { RID_PATTERN, newRid, redact } from '@wxmedia/protocol';
+import { nowSeconds, type Clock } from '../clock.ts';
 // For FastifyRequest.wxErrcode (the access log's errcode), declared by the HTTP layer.
 import type {} from '../http/context.ts';
 import type { MediaService } from '../services/media-types.ts';
@@ -72,7 +72,8 @@ export async function registerCloudGateway(app: FastifyInstance, deps: CloudGate
 }
 
 async function handle(request: FastifyRequest, reply: FastifyReply, deps: CloudGatewayDeps, maxBytes: number): Promise<FastifyReply> {
-  const rid = request.id;
+  // The HTTP layer names each request by a WeChat rid; a bare Fastify (tests) gets one made here.
+  const rid = RID_PATTERN.test(request.id) ? request.id : newRid(nowSeconds(deps.clock));
   const started = Date.now();
   const log: Record<string, unknown> = { rid };
   let bodyRead = false;
