@@ -9,7 +9,23 @@ import { createUndiciTransport } from './undici-transport.ts';
 
 export const DEFAULT_BASE_URL = 'https://api.weixin.qq.com';
 
-interface CommonOptions {
+/**
+ * Give `appid` + `secret` (the client mints, caches and refreshes tokens), or a `tokenProvider` of your own (the
+ * client then never sees a secret). One flat interface rather than a union, so that object spreads and literals
+ * such as `tokenGrant: 'token'` type-check without annotations.
+ */
+export interface WeChatClientOptions {
+  readonly appid?: string;
+  /** The app secret. Never appears in a message or log line (redacted). */
+  readonly secret?: string;
+  /** Your own token source; replaces appid/secret for authenticated calls (token endpoints still need both). */
+  readonly tokenProvider?: TokenProvider;
+  /** `stable_token` (default) or `token`: see TokenGrant. */
+  readonly tokenGrant?: TokenGrant;
+  /** Where tokens are kept: default in memory; a RedisTokenCache shares them (and the refresh) across a fleet. */
+  readonly tokenCache?: TokenCache;
+  /** Refresh this many seconds before expiry. Default 300. */
+  readonly refreshBeforeSeconds?: number;
   /** Where the API lives. Default `https://api.weixin.qq.com`; a wxmedia server is e.g. `http://127.0.0.1:8720`. */
   readonly baseUrl?: string;
   /** Time limits of the default transport (ignored when `transport` is given). */
@@ -30,29 +46,6 @@ interface CommonOptions {
   /** Upper bound to which a one-shot upload stream is buffered (so it can be replayed). Default: the type's size limit. */
   readonly maxUploadBytes?: number;
 }
-
-/** Credentials: the client mints and caches its own tokens. */
-export interface CredentialOptions extends CommonOptions {
-  readonly appid: string;
-  readonly secret: string;
-  /** `stable_token` (default) or `token`: see TokenGrant. */
-  readonly tokenGrant?: TokenGrant;
-  /** Where tokens are kept: default in memory; a RedisTokenCache shares them (and the refresh) across a fleet. */
-  readonly tokenCache?: TokenCache;
-  /** Refresh this many seconds before expiry. Default 300. */
-  readonly refreshBeforeSeconds?: number;
-  readonly tokenProvider?: never;
-}
-
-/** A token provider of your own: the client never sees the secret. */
-export interface TokenProviderOptions extends CommonOptions {
-  readonly tokenProvider: TokenProvider;
-  /** Only needed for `https.clearQuota()` without an explicit appid. */
-  readonly appid?: string;
-  readonly secret?: never;
-}
-
-export type WeChatClientOptions = CredentialOptions | TokenProviderOptions;
 
 /**
  * One client for WeChat's temporary-media API, on api.weixin.qq.com or a wxmedia server, with two faces over the
@@ -78,8 +71,7 @@ export class WeChatClient {
         ...(options.timeouts?.headersMs !== undefined ? { headersTimeoutMs: options.timeouts.headersMs } : {}),
         ...(options.timeouts?.bodyMs !== undefined ? { bodyTimeoutMs: options.timeouts.bodyMs } : {}),
       });
-    const secret = 'secret' in options && typeof options.secret === 'string' ? options.secret : undefined;
-    const appid = options.appid;
+    const { appid, secret } = options;
     let provider: TokenProvider | undefined = options.tokenProvider;
     const sender = new RequestSender({
       baseUrl,
@@ -97,15 +89,14 @@ export class WeChatClient {
     this.openapi = createCloudOpenApi({ sender, maxUploadBytes: options.maxUploadBytes });
     if (!provider) {
       if (!appid || !secret) throw new TypeError('WeChatClient needs appid and secret, or a tokenProvider');
-      const creds = options as CredentialOptions;
       provider = new CredentialTokenProvider({
         appid,
-        grant: creds.tokenGrant ?? 'stable_token',
+        grant: options.tokenGrant ?? 'stable_token',
         fetch: (grant) => (grant === 'token' ? this.https.getAccessToken() : this.https.getStableAccessToken()),
-        ...(creds.tokenCache ? { cache: creds.tokenCache } : {}),
+        ...(options.tokenCache ? { cache: options.tokenCache } : {}),
         // Tokens of one appid on two targets (WeChat and a local wxmedia) must not share a cache entry.
         cacheScope: new URL(baseUrl).host,
-        ...(creds.refreshBeforeSeconds !== undefined ? { refreshBeforeSeconds: creds.refreshBeforeSeconds } : {}),
+        ...(options.refreshBeforeSeconds !== undefined ? { refreshBeforeSeconds: options.refreshBeforeSeconds } : {}),
       });
     }
     this.tokenProvider = provider;

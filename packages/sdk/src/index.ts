@@ -1,5 +1,5 @@
 // The public API of @wxmedia/sdk. Listed name by name (no `export *`): an export is a promise, made on purpose.
-export { WeChatClient, DEFAULT_BASE_URL, type WeChatClientOptions, type CredentialOptions, type TokenProviderOptions } from './client.ts';
+export { WeChatClient, DEFAULT_BASE_URL, type WeChatClientOptions } from './client.ts';
 export {
   HttpsApi,
   type CallOptions,

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { Readable as NodeReadable } from 'node:stream';
-import { redact } from '@wxmedia/protocol';
+import { redactValues } from '@wxmedia/protocol';
 import { UnexpectedResponseError, WeChatError } from './errors.ts';
 import type { TransportResponse } from './transport.ts';
 import { toTransportError } from './undici-transport.ts';
@@ -11,6 +11,8 @@ export interface ReadContext {
   readonly request: string;
   readonly method: string;
   readonly url: string;
+  /** Literal values (this request's token, the app secret) to scrub from anything the server says back. */
+  readonly secrets?: readonly string[];
 }
 
 /** JSON replies are small; anything longer is not WeChat talking. */
@@ -24,9 +26,9 @@ export async function readJsonReply(res: TransportResponse, ctx: ReadContext): P
   const text = (await readCapped(res.body, MAX_JSON_BYTES, ctx)).toString('utf8');
   const parsed = parseObject(text);
   if (!parsed) {
-    throw new UnexpectedResponseError({ api: ctx.api, request: ctx.request, status: res.status, detail: `not a JSON reply: ${snippet(text)}` });
+    throw new UnexpectedResponseError({ api: ctx.api, request: ctx.request, status: res.status, detail: `not a JSON reply: ${snippet(text, ctx.secrets)}` });
   }
-  throwIfWeChatError(parsed, ctx.api);
+  throwIfWeChatError(parsed, ctx.api, ctx.secrets);
   return parsed;
 }
 
@@ -71,7 +73,7 @@ export async function readMediaReply(res: TransportResponse, ctx: ReadContext): 
       }
       const parsed = done ? parseObject(Buffer.concat(first).toString('utf8')) : undefined;
       if (parsed && typeof parsed['errcode'] === 'number') {
-        throwIfWeChatError(parsed, ctx.api);
+        throwIfWeChatError(parsed, ctx.api, ctx.secrets);
       }
     }
   } catch (e) {
@@ -82,7 +84,7 @@ export async function readMediaReply(res: TransportResponse, ctx: ReadContext): 
   if (res.status !== 200) {
     await iterator.return?.();
     const text = Buffer.concat(first).toString('utf8');
-    throw new UnexpectedResponseError({ api: ctx.api, request: ctx.request, status: res.status, detail: snippet(text) });
+    throw new UnexpectedResponseError({ api: ctx.api, request: ctx.request, status: res.status, detail: snippet(text, ctx.secrets) });
   }
   const length = Number(res.headers['content-length']);
   return {
@@ -109,10 +111,11 @@ async function* rest(first: Buffer[], iterator: AsyncIterator<Buffer>, done: boo
   }
 }
 
-export function throwIfWeChatError(reply: Record<string, unknown>, api: string): void {
+export function throwIfWeChatError(reply: Record<string, unknown>, api: string, secrets: readonly string[] = []): void {
   const errcode = reply['errcode'];
   if (typeof errcode === 'number' && errcode !== 0) {
-    throw new WeChatError({ errcode, errmsg: typeof reply['errmsg'] === 'string' ? reply['errmsg'] : '', api });
+    const errmsg = typeof reply['errmsg'] === 'string' ? reply['errmsg'] : '';
+    throw new WeChatError({ errcode, errmsg: redactValues(errmsg, secrets), api });
   }
 }
 
@@ -150,8 +153,8 @@ function isJsonSpace(b: number): boolean {
   return b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
 }
 
-function snippet(text: string): string {
-  return redact(text.slice(0, 200).replace(/\s+/g, ' '));
+function snippet(text: string, secrets: readonly string[] = []): string {
+  return redactValues(text.slice(0, 200).replace(/\s+/g, ' '), secrets);
 }
 
 /** `attachment; filename="x.jpg"` → x.jpg (WeChat writes `Content-disposition`; header names arrive lower-cased). */

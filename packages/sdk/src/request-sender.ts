@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { redact } from '@wxmedia/protocol';
+import { redact, redactValues } from '@wxmedia/protocol';
 import { WeChatError } from './errors.ts';
 import type { Operation } from './operations.ts';
 import type { RetryPolicy } from './retry-policy.ts';
@@ -54,7 +54,8 @@ export class RequestSender {
     let refreshed = false;
     for (let retry = 0; ; ) {
       const url = this.#url(op, req.query, token);
-      const ctx: ReadContext = { api: op.name, method: op.method, url, request: `${op.method} ${redact(url)}` };
+      const secrets = token === undefined ? this.#o.secrets : [...this.#o.secrets, token];
+      const ctx: ReadContext = { api: op.name, method: op.method, url, request: `${op.method} ${redact(url)}`, secrets };
       try {
         const body = req.body?.();
         const headers: Record<string, string> = {};
@@ -80,7 +81,7 @@ export class RequestSender {
         }
         if (!this.#o.retry.shouldRetry({ error: e, idempotent, retry })) throw e;
         const delay = this.#o.retry.delayMs(retry);
-        this.#log('warn', `${op.name}: ${e instanceof Error ? e.message : String(e)}; retry ${retry + 1} in ${delay} ms`);
+        this.#log('warn', `${op.name}: ${e instanceof Error ? e.message : String(e)}; retry ${retry + 1} in ${delay} ms`, token);
         retry++;
         await sleep(delay, req.signal);
       }
@@ -101,12 +102,8 @@ export class RequestSender {
     return url.toString();
   }
 
-  #log(level: 'debug' | 'warn', message: string): void {
-    const logger = this.#o.logger;
-    if (!logger) return;
-    let line = redact(message);
-    for (const s of this.#o.secrets) if (s.length >= 4) line = line.split(s).join('[REDACTED]');
-    logger[level](line);
+  #log(level: 'debug' | 'warn', message: string, token?: string): void {
+    this.#o.logger?.[level](redactValues(message, [...this.#o.secrets, token]));
   }
 }
 
