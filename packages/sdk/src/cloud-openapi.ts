@@ -55,7 +55,8 @@ export function createCloudOpenApi(deps: { readonly sender: RequestSender; reado
         contentType: request.media.contentType,
         maxStreamBytes: deps.maxUploadBytes,
       });
-      const { errcode: _c, errmsg: _m, ...rest } = reply;
+      // Seed 000's cloud-call reply has no `item` (the HTTPS reply's `item: []`); the gateway agrees, so drop it.
+      const { errcode: _c, errmsg: _m, item: _i, ...rest } = reply;
       return { ...(camelCase(rest) as object), createdAt: reply.created_at, errMsg: cloudOkMessage(api), errCode: 0 } as CloudUploadTempMediaResult;
     });
   };
