@@ -228,3 +228,30 @@ describe('cloud gateway with raw requests signed by the SDK\'s signer', () => {
     assert.equal(gatewayError(r).code, 'INVALID_PARAM');
   });
 });
+
+describe('cloud gateway body bound', () => {
+  it('a body over maxRequestBytes gets EXCEED_MAX_PAYLOAD_SIZE, not a reset', async () => {
+    const app = Fastify();
+    await registerCloudGateway(app, {
+      env: async (id) => (id === APP.appid ? implicitCloudEnv(APP) : undefined),
+      media: new MemoryMedia(),
+      clock: systemClock,
+      logger: pino({ level: 'silent' }),
+      maxRequestBytes: 64 * 1024,
+    });
+    const base = await app.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const big = encodeCommApiData({ pairs: [{ key: 'media', value: randomBytes(200 * 1024), filename: 'media.png' }] });
+      const r = await rawGatewayCall({
+        url: `${base}/admin?env=${APP.appid}&seqId=big`,
+        secretId: APP.appid,
+        secretKey: APP.secret,
+        fields: { action: 'wx.openApi', apiName: CLOUD_APIS.uploadTempMedia, requestData: big },
+      });
+      assert.equal(r.contentType, 'application/json; charset=utf-8');
+      assert.equal((JSON.parse(r.body.toString()) as { code: string }).code, TCB_GATEWAY_ERRORS.PAYLOAD_TOO_LARGE.code);
+    } finally {
+      await app.close();
+    }
+  });
+});

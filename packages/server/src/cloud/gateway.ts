@@ -151,16 +151,21 @@ function logInternal(request: FastifyRequest, e: unknown): void {
   request.log.error({ err: { message: redact(String((e as Error)?.message)), stack: (e as Error)?.stack } }, 'cloud gateway internal error');
 }
 
-/** Reads and discards the rest of a body, up to `max` bytes; false when it was longer (or failed). */
+/**
+ * Reads and discards the rest of a body, up to `max` bytes; false when it was longer (or failed). Iterated by hand:
+ * leaving a for-await early would destroy the request, and with it the socket the reply must go out on.
+ */
 async function drain(raw: FastifyRequest['raw'], max: number): Promise<boolean> {
   if (raw.readableEnded) return true;
+  const it = raw[Symbol.asyncIterator]();
   let total = 0;
   try {
-    for await (const chunk of raw) {
-      total += (chunk as Buffer).length;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return true;
+      total += (r.value as Buffer).length;
       if (total > max) return false;
     }
-    return true;
   } catch {
     return false;
   }
