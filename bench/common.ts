@@ -1,0 +1,180 @@
+/**
+ * Shared pieces of the benchmarks: a wxmedia server as a child process on 127.0.0.1 with its own data dir, an RSS
+ * sampler reading /proc/<pid>/status, latency percentiles, and a closed-loop load runner over one undici Pool.
+ * Everything is bounded (time and count), and only the PID started here is ever signalled.
+ */
+import { readFile } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import { Pool } from 'undici';
+import { startCli, tempDir, type CliServer } from '../test/helpers/server.ts';
+
+export const MB = 1024 * 1024;
+export const KB = 1024;
+
+export interface BenchServer {
+  readonly cli: CliServer;
+  readonly token: string;
+  readonly rss: RssSampler;
+  stop(): Promise<void>;
+}
+
+/** `wxmedia serve` as a child (own temp data dir, log level warn), plus a token and an RSS sampler. */
+export async function startBenchServer(): Promise<BenchServer> {
+  const data = await tempDir('wxmedia-bench-');
+  let cli: CliServer;
+  try {
+    cli = await startCli({ dataDir: data.path, args: ['--log-level', 'warn'] });
+  } catch (e) {
+    await data.cleanup();
+    throw e;
+  }
+  const rss = new RssSampler(cli.pid);
+  rss.start();
+  const stop = async () => {
+    rss.stop();
+    await cli.stop();
+    await data.cleanup();
+  };
+  // Ctrl-C on the benchmark stops the child it started, and nothing else.
+  const onSignal = () => void stop().finally(() => process.exit(130));
+  process.once('SIGINT', onSignal);
+  try {
+    return { cli, token: await cli.token(), rss, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+export interface ProcMemory {
+  /** Resident set size now, bytes. */
+  readonly rss: number;
+  /** Peak resident set size since the process started (VmHWM), bytes. */
+  readonly hwm: number;
+}
+
+export async function procMemory(pid: number): Promise<ProcMemory> {
+  const text = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN) * 1024;
+  return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+}
+
+/** Samples VmRSS every `everyMs`; `max` is the largest sample since the last reset(). */
+export class RssSampler {
+  max = 0;
+  last = 0;
+  #timer: NodeJS.Timeout | undefined;
+  constructor(
+    readonly pid: number,
+    readonly everyMs = 100,
+  ) {}
+  start(): void {
+    this.#timer = setInterval(() => void this.sample(), this.everyMs);
+    this.#timer.unref();
+  }
+  async sample(): Promise<void> {
+    try {
+      const m = await procMemory(this.pid);
+      this.last = m.rss;
+      if (m.rss > this.max) this.max = m.rss;
+    } catch {
+      // The process is gone.
+    }
+  }
+  reset(): void {
+    this.max = this.last;
+  }
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+  }
+}
+
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+export interface LoadResult {
+  readonly name: string;
+  readonly requests: number;
+  readonly errors: number;
+  readonly seconds: number;
+  readonly rps: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+  /** Payload bytes per second (request or response bodies, whichever carries the image). */
+  readonly mbps: number;
+}
+
+/**
+ * Closed loop: `concurrency` workers each send one request after the other until `seconds` have passed or
+ * `maxRequests` were started. `once(i)` performs request i and returns the payload byte count, or throws.
+ */
+export async function runLoad(
+  name: string,
+  options: { concurrency: number; seconds: number; maxRequests: number },
+  once: (i: number) => Promise<number>,
+): Promise<LoadResult> {
+  const latencies: number[] = [];
+  let started = 0;
+  let errors = 0;
+  let bytes = 0;
+  let firstError: unknown;
+  const t0 = performance.now();
+  const deadline = t0 + options.seconds * 1000;
+  const worker = async () => {
+    while (performance.now() < deadline && started < options.maxRequests) {
+      const i = started++;
+      const s = performance.now();
+      try {
+        const n = await once(i); // not `bytes += await …`: that reads `bytes` before the await and loses updates
+        bytes += n;
+        latencies.push(performance.now() - s);
+      } catch (e) {
+        errors++;
+        firstError ??= e;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency }, worker));
+  const seconds = (performance.now() - t0) / 1000;
+  if (firstError) console.error(`${name}: ${errors} errors, first: ${(firstError as Error).message}`);
+  latencies.sort((a, b) => a - b);
+  return {
+    name,
+    requests: latencies.length,
+    errors,
+    seconds,
+    rps: latencies.length / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    max: latencies[latencies.length - 1] ?? NaN,
+    mbps: bytes / MB / seconds,
+  };
+}
+
+export function pool(url: string, connections: number): Pool {
+  return new Pool(url, { connections, pipelining: 1, keepAliveTimeout: 30_000, bodyTimeout: 120_000, headersTimeout: 120_000 });
+}
+
+/** One `media` part around `file` (head and tail only: the file bytes are sent from the shared buffer). */
+export function multipartFrame(filename: string, contentType: string): { head: Buffer; tail: Buffer; contentType: string } {
+  const boundary = '----wxmediaBench' + Math.random().toString(16).slice(2);
+  return {
+    head: Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="media"; filename="${filename}"\r\nContent-Type: ${contentType}\r\n\r\n`),
+    tail: Buffer.from(`\r\n--${boundary}--\r\n`),
+    contentType: `multipart/form-data; boundary=${boundary}`,
+  };
+}
+
+export const fmtMB = (bytes: number) => `${(bytes / MB).toFixed(1)} MB`;
+export const fmtMs = (ms: number) => `${ms.toFixed(1)} ms`;
+
+export function table(rows: ReadonlyArray<Record<string, string | number>>): string {
+  const cols = Object.keys(rows[0] ?? {});
+  const cell = (v: string | number) => String(v);
+  const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c] ?? '').length)));
+  const line = (vals: string[]) => `| ${vals.map((v, i) => v.padEnd(width[i]!)).join(' | ')} |`;
+  return [line(cols), line(width.map((w) => '-'.repeat(w))), ...rows.map((r) => line(cols.map((c) => cell(r[c] ?? ''))))].join('\n');
+}
