@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { REDACTED } from '@wxmedia/protocol';
 import { OffsetClock, ManualClock, nowSeconds, systemClock, type Clock } from './clock.ts';
-import { resolveOptions, type ServerOptions } from './config.ts';
+import { ConfigError, resolveOptions, type ResolvedOptions, type ServerOptions } from './config.ts';
+import { implicitCloudEnv } from './cloud/envs.ts';
 import { registerCloudGateway, type CloudEnvConfig } from './cloud/gateway.ts';
 import { buildHttpApp } from './http/app.ts';
 import type { ServerContext } from './http/context.ts';
@@ -22,6 +23,8 @@ import { Sweeper } from './services/sweeper.ts';
 import { TokenService } from './services/tokens.ts';
 import { FsBlobStore } from './storage/fs-blob-store.ts';
 import { LmdbStateStore } from './storage/lmdb-state-store.ts';
+import type { BlobStore } from './storage/blob-store.ts';
+import type { StateStore } from './storage/state-store.ts';
 
 export interface WxMediaServer {
   /** The Fastify instance (in-process tests use `app.inject`). */
@@ -52,12 +55,34 @@ export async function createServer(input: ServerOptions): Promise<WxMediaServer>
     });
   const state = input.stateStore ?? new LmdbStateStore({ path: join(options.dataDir, 'state') });
   const blobs = input.blobStore ?? new FsBlobStore({ dir: options.dataDir });
+  try {
+    return await assemble(options, clock, logger, state, blobs);
+  } catch (e) {
+    // A bad configuration found late (e.g. a cloud env naming an unknown app) must not leave the database open.
+    await blobs.close().catch(() => undefined);
+    await state.close().catch(() => undefined);
+    throw e;
+  }
+}
+
+async function assemble(
+  options: ResolvedOptions,
+  clock: Clock,
+  logger: Logger,
+  state: StateStore,
+  blobs: BlobStore,
+): Promise<WxMediaServer> {
   await blobs.init();
 
   const key = await loadSigningKey(state, options.signingKey);
   const adminKey = await loadAdminKey(options.dataDir, options.adminKey);
   const apps = new AppRegistry(state);
   const { devApp } = await apps.init(options.apps, nowSeconds(clock));
+  for (const env of options.cloudEnvs) {
+    if (!(await apps.get(env.appid))) {
+      throw new ConfigError(`cloud env ${env.env} names app ${env.appid}, which this server does not have: add --app ${env.appid}:SECRET`);
+    }
+  }
   const tokens = new TokenService({ state, apps, clock, key });
   const quotas = new QuotaService({ state, clock, limits: options.dailyQuotas });
   const media = new DefaultMediaService({ blobs, apps, clock, key, maxBytes: options.maxBytes });
@@ -75,6 +100,7 @@ export async function createServer(input: ServerOptions): Promise<WxMediaServer>
   await registerCloudGateway(app, {
     env: async (env) => cloudEnv(env, options.cloudEnvs, apps),
     media,
+    quotas,
     clock,
     logger,
   });
@@ -116,5 +142,5 @@ async function cloudEnv(env: string, explicit: readonly CloudEnvConfig[], apps: 
   const found = explicit.find((e) => e.env === env);
   if (found) return found;
   const app = await apps.get(env);
-  return app ? { env, appid: app.appid, secretId: app.appid, secretKey: app.secret } : undefined;
+  return app ? implicitCloudEnv(app) : undefined;
 }

@@ -5,9 +5,7 @@ import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
 import { redactValues } from '@wxmedia/protocol';
-// The function-token format lives with the gateway that reads it (one definition). TODO: import it from
-// @wxmedia/server once its index re-exports it.
-import { encodeFunctionToken } from '../../../server/src/cloud/function-token.ts';
+import { encodeFunctionToken } from '@wxmedia/server';
 import { CliError } from '../serve-config.ts';
 import { baseUrlOf, credentialsOf } from './client-options.ts';
 

@@ -1,8 +1,16 @@
 import type { Command } from 'commander';
-import { ConfigError, createServer } from '@wxmedia/server';
+import { CloudEnvFlagError, ConfigError, createServer, parseCloudEnvFlag, type CloudEnvConfig } from '@wxmedia/server';
 import { CliError, DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, resolveServeSettings, type ServeFlags } from '../serve-config.ts';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+const collectCloudEnv = (value: string, previous: CloudEnvConfig[] = []) => {
+  try {
+    return [...previous, parseCloudEnvFlag(value)];
+  } catch (e) {
+    if (e instanceof CloudEnvFlagError) throw new CliError(e.message);
+    throw e;
+  }
+};
 
 /** `wxmedia serve`: the WeChat temporary-media API on embedded storage, until SIGINT/SIGTERM. */
 export function addServeCommand(program: Command): void {
@@ -13,6 +21,7 @@ export function addServeCommand(program: Command): void {
     .option('--port <port>', `port to listen on, 0 for any (WXMEDIA_PORT, default ${DEFAULT_PORT})`)
     .option('--data <dir>', `data directory: media, state, admin.key (WXMEDIA_DATA, default ${DEFAULT_DATA_DIR})`)
     .option('--app <appid:secret>', 'an app to serve, APPID:SECRET[:official]; repeatable (WXMEDIA_APPS=a:s,b:t)', collect)
+    .option('--cloud-env <spec>', 'a cloud env for wx-server-sdk, ENV=APPID[…]; repeatable (docs/cloud-call.md)', collectCloudEnv)
     .option('--config <file>', 'JSON config file (WXMEDIA_CONFIG); flags and env win over it')
     .option('--time-travel', 'allow POST /wxmedia/admin/clock to move time forward (reproduce 42001, expiry)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|silent (WXMEDIA_LOG_LEVEL, default info)')

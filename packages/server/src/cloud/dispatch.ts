@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { CLOUD_APIS, ERRCODES, MEDIA_FORMATS, MEDIA_TYPE_RULES, isMediaType } from '@wxmedia/protocol';
+import { CLOUD_APIS, ERRCODES, MEDIA_FORMATS, MEDIA_TYPE_RULES, PATHS, isMediaType, type QuotaPath } from '@wxmedia/protocol';
 import { WxError, isWxError } from '../errors.ts';
 import type { MediaService } from '../services/media-types.ts';
 import type { CommOpenApiResp, KeyValuePair } from './protobuf.ts';
@@ -16,8 +16,14 @@ export interface CloudCall {
   readonly rid: string;
 }
 
+/** The part of QuotaService a cloud call needs (services/quotas.ts). */
+export interface QuotaCharger {
+  charge(appid: string, path: QuotaPath): Promise<void>;
+}
+
 export interface DispatchDeps {
   readonly media: MediaService;
+  readonly quotas?: QuotaCharger;
   /** Unexpected (non-WeChat) failures, for the log; the caller gets errcode -1 with the rid. */
   readonly onInternalError: (error: unknown) => void;
 }
@@ -49,6 +55,7 @@ export async function dispatchCloudCall(api: string, call: CloudCall, deps: Disp
 
 /** seed 000, "Cloud Call": `{type, media: {contentType, value}}` → `{type, media_id, created_at}`. */
 async function uploadTempMedia(call: CloudCall, deps: DispatchDeps): Promise<CommOpenApiResp> {
+  await deps.quotas?.charge(call.appid, PATHS.upload);
   const type = jsonParam(call.pairs, 'type');
   const media = call.pairs.find((p) => p.key === 'media' && p.filename !== '');
   // Without a Buffer `value` the SDK sends `media` as JSON, not as a file: WeChat's "no media part".
@@ -65,6 +72,7 @@ async function uploadTempMedia(call: CloudCall, deps: DispatchDeps): Promise<Com
 
 /** seed 001, "Cloud Call": `{mediaId}` → the bytes and their MIME type. */
 async function getTempMedia(call: CloudCall, deps: DispatchDeps): Promise<CommOpenApiResp> {
+  await deps.quotas?.charge(call.appid, PATHS.get);
   const mediaId = jsonParam(call.pairs, 'media_id');
   const opened = await deps.media.open(call.appid, typeof mediaId === 'string' && mediaId !== '' ? mediaId : undefined);
   if (!opened.stream) throw new WxError('INVALID_MEDIA_ID', 'not stored');

@@ -6,7 +6,7 @@ import { nowSeconds, type Clock } from '../clock.ts';
 import type {} from '../http/context.ts';
 import type { MediaService } from '../services/media-types.ts';
 import { authenticateGatewayRequest } from './authenticate.ts';
-import { dispatchCloudCall, isImplementedApi } from './dispatch.ts';
+import { dispatchCloudCall, isImplementedApi, type QuotaCharger } from './dispatch.ts';
 import { isApiAllowed } from './envs.ts';
 import { decodeFunctionToken } from './function-token.ts';
 import { CLOUD_CALL_ERROR_CODES, CloudGatewayError, TCB_GATEWAY_ERRORS } from './gateway-errors.ts';
@@ -40,6 +40,8 @@ export interface CloudGatewayDeps {
   /** Looks an env up (explicit --cloud-env entries, and one implicit env per app: see envs.ts implicitCloudEnv). */
   readonly env: (env: string) => Promise<CloudEnvConfig | undefined>;
   readonly media: MediaService;
+  /** The daily quotas HTTPS calls spend: a cloud upload or get counts against the same ones. Absent: no quota. */
+  readonly quotas?: QuotaCharger;
   readonly clock: Clock;
   readonly logger: Logger;
   /**
@@ -112,7 +114,7 @@ async function handle(request: FastifyRequest, reply: FastifyReply, deps: CloudG
       resp = await dispatchCloudCall(
         api,
         { appid: auth.env.appid, pairs: data.pairs, rid },
-        { media: deps.media, onInternalError: (e) => logInternal(request, e) },
+        { media: deps.media, ...(deps.quotas ? { quotas: deps.quotas } : {}), onInternalError: (e) => logInternal(request, e) },
       );
     }
     log['errorCode'] = resp.errorCode;
