@@ -147,3 +147,26 @@ describe('cloud call end to end (wxmedia server + unmodified wx-server-sdk)', ()
     });
   });
 });
+
+describe('cloud calls spend the same daily quotas as HTTPS', () => {
+  it('an HTTPS upload and a cloud upload share the upload quota: the next one gets 45009', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wxmedia-cloud-quota-'));
+    const server = await createServer({ dataDir: join(dir, 'data'), apps: [APP], logLevel: 'silent', dailyQuotas: { '/cgi-bin/media/upload': 2 } });
+    try {
+      const { url } = await server.listen({ host: '127.0.0.1', port: 0 });
+      const env = sdkEnv(url, APP.appid, APP.secret);
+      const ok = await invoke(MEDIA_FN, { call: 'upload', base64: image('png').toString('base64') }, env);
+      assert.equal(ok.returned?.['errCode'], 0, JSON.stringify(ok));
+      const file = join(dir, 'x.png');
+      await writeFile(file, image('png'));
+      const { access_token } = (await (await fetch(`${url}/cgi-bin/token?grant_type=client_credential&appid=${APP.appid}&secret=${APP.secret}`)).json()) as { access_token: string };
+      const { stdout } = await run('curl', ['-sS', '-F', `media=@${file}`, `${url}/cgi-bin/media/upload?access_token=${access_token}&type=image`]);
+      assert.equal((JSON.parse(stdout) as { errcode: number }).errcode, 0);
+      const spent = await invoke(MEDIA_FN, { call: 'upload', base64: image('png').toString('base64'), rethrow: true }, env);
+      assert.equal(spent.threw?.['errCode'], ERRCODES.DAILY_QUOTA.errcode, JSON.stringify(spent));
+    } finally {
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
