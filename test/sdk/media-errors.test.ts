@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { ERRCODES, MEDIA_TTL_SECONDS, PATHS, RID_PATTERN } from '@wxmedia/protocol';
 import { WeChatClient, WeChatError } from '@wxmedia/sdk';
@@ -68,6 +69,25 @@ describe('download errors', () => {
       client.https.uploadTempMedia({ type: 'image', media: Buffer.from('hello, not an image'), filename: 'fake.png' }),
       (e: unknown) => e instanceof WeChatError && e.errcode === ERRCODES.INVALID_FILE_TYPE.errcode && e.api === 'uploadTempMedia',
     );
+  });
+
+  test('uploads refused before their body was read do not stall later calls (connection not reused)', async () => {
+    // Regression: the server answers 40005 after sniffing the first bytes; on a kept-alive connection the unread
+    // rest of the body stalled the next request queued on it until the headers timeout.
+    const strict = new WeChatClient({ ...APP, baseUrl: srv.url, timeouts: { headersMs: 15_000 }, retry: { maxRetries: 0 } });
+    try {
+      for (let round = 0; round < 4; round++) {
+        for (const size of [60_000, 300_000, 10_000, 1_000_000]) {
+          await assert.rejects(
+            strict.https.uploadTempMedia({ type: 'image', media: randomBytes(size), filename: 'noise.bin' }),
+            (e: unknown) => e instanceof WeChatError && e.errcode === ERRCODES.INVALID_FILE_TYPE.errcode,
+          );
+        }
+        assert.equal((await strict.https.getApiQuota({ cgi_path: PATHS.upload })).errcode, 0);
+      }
+    } finally {
+      await strict.close();
+    }
   });
 
   test('an empty file is the server\'s 44001, not a local guess', async () => {

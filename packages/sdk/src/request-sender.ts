@@ -19,6 +19,8 @@ export interface SendRequest<T> {
   readonly query?: Readonly<Record<string, string>>;
   /** Builds this attempt's body; called again for a replay, so it must never hand out a consumed stream. */
   readonly body?: () => { readonly contentType: string; readonly contentLength?: number; readonly data: string | Uint8Array | Readable };
+  /** Send on a connection of its own (see TransportRequest.closeConnection). */
+  readonly closeConnection?: boolean;
   /** Per call: whether a repeat is harmless (defaults to `op.idempotent`). */
   readonly idempotent?: boolean;
   readonly signal?: AbortSignal | undefined;
@@ -65,7 +67,14 @@ export class RequestSender {
         }
         this.#log('debug', `${ctx.request}${refreshed ? ' (replay after token refresh)' : retry ? ` (retry ${retry})` : ''}`);
         const res = await this.#o.transport.request(
-          { method: op.method, url, headers, ...(body ? { body: body.data } : {}), ...(req.signal ? { signal: req.signal } : {}) },
+          {
+            method: op.method,
+            url,
+            headers,
+            ...(body ? { body: body.data } : {}),
+            ...(req.signal ? { signal: req.signal } : {}),
+            ...(req.closeConnection ? { closeConnection: true } : {}),
+          },
           { api: op.name },
         );
         return await req.read(res, ctx);

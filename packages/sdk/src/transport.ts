@@ -12,6 +12,12 @@ export interface TransportRequest {
   /** A fresh body for this attempt: replays build a new one, a consumed stream is never sent twice. */
   readonly body?: string | Uint8Array | Readable;
   readonly signal?: AbortSignal;
+  /**
+   * Use a connection of its own and close it afterwards. Set for uploads: a server may answer one (40001, 40005,
+   * 40006) before reading the whole body, and a keep-alive connection with an unread body behind it can stall the
+   * next request queued on it.
+   */
+  readonly closeConnection?: boolean;
 }
 
 export interface TransportResponse {

@@ -38,6 +38,7 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
           headersTimeout,
           bodyTimeout,
           ...(req.signal ? { signal: req.signal } : {}),
+          ...(req.closeConnection ? { reset: true } : {}),
         });
         return { status: res.statusCode, headers: flattenHeaders(res.headers), body: res.body };
       } catch (e) {

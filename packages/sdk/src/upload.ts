@@ -35,6 +35,7 @@ export async function uploadMedia(sender: RequestSender, call: UploadCall): Prom
     query: { type: call.type },
     body: () => ({ contentType: body.contentType, contentLength: body.contentLength, data: body.open(call.onProgress) }),
     signal: call.signal,
+    closeConnection: true,
     read: readJsonReply,
   });
   const createdAt = Number(reply['created_at']);
