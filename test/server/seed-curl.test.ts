@@ -142,6 +142,24 @@ describe('seed curl commands, verbatim', () => {
     assert.match(raw, new RegExp(`\r\ncontent-length: ${bytes.length}\r\n`, 'i'));
   });
 
+  it('large files through the seed upload command (curl sends Expect: 100-continue): 9 MiB accepted, 10 MiB + 1 → 40006', async () => {
+    const nine = image('jpg', { size: 9 * 1024 * 1024 });
+    await writeFile(join(work.path, 'test.jpg'), nine);
+    const ok = await curl(localise(uploadLine, s.url, { ACCESS_TOKEN: token, TYPE: 'image' }), work.path);
+    const reply = JSON.parse(ok.stdout.toString()) as Record<string, unknown>;
+    assert.equal(reply['errcode'], 0, ok.stdout.toString());
+    const out = join(work.path, 'nine.jpg');
+    const q = new URLSearchParams({ access_token: token, media_id: String(reply['media_id']) });
+    await curl(['-s', '-S', '-f', '-o', out, `${s.url}/cgi-bin/media/get?${q}`], work.path);
+    assert.ok((await readFile(out)).equals(nine), 'byte for byte');
+
+    await writeFile(join(work.path, 'test.jpg'), image('jpg', { size: 10 * 1024 * 1024 + 1 }));
+    const over = await curl(localise(uploadLine, s.url, { ACCESS_TOKEN: token, TYPE: 'image' }), work.path);
+    const err = JSON.parse(over.stdout.toString()) as { errcode: number; errmsg: string };
+    assert.equal(err.errcode, 40006);
+    assert.match(err.errmsg, /^invalid meida size rid: /);
+  });
+
   it('an error from the seed command is HTTP 200 with the JSON envelope (unknown media_id → 40007)', async () => {
     const args = localise(getLine, s.url, { ACCESS_TOKEN: token, MEDIA_ID: 'A'.repeat(64) });
     // Same command without -I, to see the body: curl -G "…".
