@@ -327,6 +327,75 @@ describe('file types', () => {
   }, { newMedia: 1 });
 });
 
+describe('odd but valid uploads are accepted', () => {
+  const img = () => jpeg({ size: 1500 });
+  const accepted = async (contentType: string, body: Buffer) => {
+    const res = await rawUpload(big, body, { contentType });
+    assert.equal(res?.json()['errcode'], 0, res?.body.toString());
+  };
+  const ct = `multipart/form-data; boundary=${BOUNDARY}`;
+
+  badCase('upper-case and mixed-case extensions (A.JPG, b.Jpeg)', B, async () => {
+    await accepted(ct, multipartBody(BOUNDARY, [part(img(), { filename: 'A.JPG' })]));
+    await accepted(ct, multipartBody(BOUNDARY, [part(img(), { filename: 'b.Jpeg' })]));
+  }, { newMedia: 2 });
+
+  badCase('quoted boundary, parameters in another order, upper-case media type', B, async () => {
+    await accepted(`multipart/form-data; boundary="${BOUNDARY}"`, multipartBody(BOUNDARY, [part(img())]));
+    await accepted(`multipart/form-data; charset=utf-8; boundary=${BOUNDARY}`, multipartBody(BOUNDARY, [part(img())]));
+    await accepted(`MULTIPART/FORM-DATA; BOUNDARY=${BOUNDARY}`, multipartBody(BOUNDARY, [part(img())]));
+  }, { newMedia: 3 });
+
+  badCase('a part without Content-Type, with preamble and epilogue, after and before other fields', B, async () => {
+    await accepted(ct, multipartBody(BOUNDARY, [{ name: 'media', filename: 'a.jpg', body: img() }]));
+    await accepted(ct, Buffer.concat([Buffer.from('preamble\r\n'), multipartBody(BOUNDARY, [part(img())]), Buffer.from('epilogue')]));
+    await accepted(ct, multipartBody(BOUNDARY, [{ name: 'type', body: 'image' }, part(img()), { name: 'x', body: 'y' }]));
+  }, { newMedia: 3 });
+
+  badCase('both filename= and filename*= (the plain one counts)', B, async () => {
+    await accepted(ct, multipartBody(BOUNDARY, [part(img(), { disposition: `form-data; name="media"; filename="a.jpg"; filename*=UTF-8''b.jpg` })]));
+  }, { newMedia: 1 });
+});
+
+describe('Range on get (RFC 9110, single range)', () => {
+  let id = '';
+  const bytes = jpeg({ size: 1000 });
+  const get = (range: string, mediaId = id) =>
+    rawRequest(big.port, [rawHead('GET', `/cgi-bin/media/get?access_token=${encodeURIComponent(token)}&media_id=${mediaId}`, { Range: range })]);
+  before(async () => {
+    id = (await uploadMedia(big.url, token, { filename: 'r.jpg', bytes, contentType: 'image/jpeg' })).media_id!;
+  });
+
+  badCase('satisfiable ranges → 206 with exactly those bytes', B, async () => {
+    for (const [range, start, end] of [['bytes=0-0', 0, 0], ['bytes=10-', 10, 999], ['bytes=-10', 990, 999], ['bytes=0-99999', 0, 999]] as const) {
+      const r = await get(range);
+      assert.equal(r?.status, 206, range);
+      assert.equal(r.headers.get('content-range'), `bytes ${start}-${end}/1000`);
+      assert.ok(r.body.equals(bytes.subarray(start, end + 1)), range);
+    }
+  });
+
+  badCase('unsatisfiable ranges → 416 with Content-Range bytes */size', B, async () => {
+    for (const range of ['bytes=1000-', 'bytes=-0']) {
+      const r = await get(range);
+      assert.equal(r?.status, 416, range);
+      assert.equal(r.headers.get('content-range'), 'bytes */1000');
+    }
+  });
+
+  badCase('malformed or multi ranges are ignored → 200 and the whole file', B, async () => {
+    for (const range of ['bytes=5-2', 'items=0-1', 'bytes=abc', 'bytes=0-1,3-4']) {
+      const r = await get(range);
+      assert.equal(r?.status, 200, range);
+      assert.ok(r.body.equals(bytes), range);
+    }
+  });
+
+  badCase('a Range on an unknown media_id → 40007, not 416', B, async () => {
+    assertErr(await get('bytes=0-1', 'A'.repeat(64)), ERRCODES.INVALID_MEDIA_ID.errcode);
+  });
+});
+
 // ------------------------------------------------------------------------------------------------ media_id
 
 describe('bad media_id on get', () => {
