@@ -9,6 +9,8 @@ import { ALL_METHODS } from './methods.ts';
 
 /** Room for multipart framing and small form fields beside the file, on top of the file's own limit. */
 const FRAMING_ALLOWANCE = 1024 * 1024;
+/** How much more than the limit is read and discarded after an error before the connection is closed instead. */
+const DRAIN_ALLOWANCE = 16 * 1024 * 1024;
 
 /**
  * POST /cgi-bin/media/upload?access_token=&type= (seed 000), one file part named `media`.
@@ -30,7 +32,8 @@ export function mediaUploadRoute(app: FastifyInstance, ctx: ServerContext): void
       if (!boundary) throw new WxError('MEDIA_DATA_MISSING', 'not multipart/form-data with a boundary');
 
       const limit = ctx.options.maxBytes[type] + FRAMING_ALLOWANCE;
-      const parts = parseMultipart(bounded(request, limit), boundary)[Symbol.asyncIterator]();
+      const body = boundedBody(request, limit);
+      const parts = parseMultipart(body.chunks, boundary)[Symbol.asyncIterator]();
       try {
         const media = await nextMediaPart(parts);
         if (!media) throw new WxError('MEDIA_DATA_MISSING', 'no media part');
@@ -53,6 +56,9 @@ export function mediaUploadRoute(app: FastifyInstance, ctx: ServerContext): void
           item: [],
         });
       } catch (e) {
+        // The client may still be sending: read the rest (bounded) so the reply reaches it and the kept-alive
+        // connection is clean for its next request; past the bound, close the connection after replying.
+        if (!(await body.drain(limit + DRAIN_ALLOWANCE))) reply.header('connection', 'close');
         if (e instanceof MultipartError) throw new WxError('MEDIA_DATA_MISSING', `multipart ${e.reason}`);
         throw e;
       } finally {
@@ -76,12 +82,40 @@ async function nextMediaPart(parts: AsyncIterator<MultipartPart>): Promise<Multi
   }
 }
 
-/** The request body, cut off with 41005 past `limit` bytes (the file's own limit is enforced while staging). */
-async function* bounded(request: FastifyRequest, limit: number): AsyncGenerator<Buffer> {
+interface BoundedBody {
+  /** The request body, cut off with 41005 past `limit` bytes (the file's own limit is enforced while staging). */
+  readonly chunks: AsyncGenerator<Buffer>;
+  /** Reads and discards whatever is left, through the same iterator; false if more than `cap` bytes came in all. */
+  drain(cap: number): Promise<boolean>;
+}
+
+function boundedBody(request: FastifyRequest, limit: number): BoundedBody {
+  const source = request.raw[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   let total = 0;
-  for await (const chunk of request.raw) {
-    total += (chunk as Buffer).length;
-    if (total > limit) throw new MultipartError('malformed', 'body over limit');
-    yield chunk as Buffer;
-  }
+  let ended = false;
+  const pull = async (): Promise<Buffer | undefined> => {
+    const r = await source.next();
+    if (r.done) {
+      ended = true;
+      return undefined;
+    }
+    total += r.value.length;
+    return r.value;
+  };
+  return {
+    chunks: (async function* () {
+      for (let chunk = await pull(); chunk; chunk = await pull()) {
+        if (total > limit) throw new MultipartError('malformed', 'body over limit');
+        yield chunk;
+      }
+    })(),
+    async drain(cap) {
+      try {
+        while (!ended && total <= cap) await pull();
+      } catch {
+        return false;
+      }
+      return ended;
+    },
+  };
 }
