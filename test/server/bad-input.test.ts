@@ -232,7 +232,6 @@ describe('HTTP headers and URLs', () => {
         ERRCODES.INVALID_FILE_TYPE.errcode,
       );
     },
-    { todo: "server bug: Node's default httpAllowHalfOpen=false aborts the request on the client's FIN and closes without a reply" },
   );
 
   badCase('unknown path → 40066', B, async () => {

@@ -6,6 +6,8 @@ import { nowSeconds, type Clock } from '../clock.ts';
 import type {} from '../http/context.ts';
 import type { MediaService } from '../services/media-types.ts';
 import { authenticateGatewayRequest } from './authenticate.ts';
+import { continueBody } from '../http/expect-continue.ts';
+import { drain } from '../http/request.ts';
 import { dispatchCloudCall, isImplementedApi, type QuotaCharger } from './dispatch.ts';
 import { isApiAllowed } from './envs.ts';
 import { decodeFunctionToken } from './function-token.ts';
@@ -82,6 +84,7 @@ async function handle(request: FastifyRequest, reply: FastifyReply, deps: CloudG
   try {
     const auth = await authenticateGatewayRequest(request, deps);
     Object.assign(log, { env: auth.env.env, appid: auth.env.appid });
+    continueBody(request.raw);
     const form = await readGatewayForm(request.headers['content-type'], request.raw, { maxBytes, maxFieldBytes: MAX_TEXT_FIELD_BYTES });
     bodyRead = true;
     auth.verifyBody(form);
@@ -129,7 +132,7 @@ async function handle(request: FastifyRequest, reply: FastifyReply, deps: CloudG
     if (error?.detail) log['detail'] = redact(error.detail);
     if (!bodyRead) {
       // Answer only once the client has finished sending (it may not read a reply before), or close the connection.
-      if (!(await drain(request.raw, maxBytes))) reply.header('connection', 'close');
+      if (!(await drain(request, maxBytes))) reply.header('connection', 'close');
     }
     const { code, message } = TCB_GATEWAY_ERRORS[kind];
     return reply.code(200).header('content-type', JSON_ERROR_TYPE).send(JSON.stringify({ code, message, requestId: rid }));
@@ -151,24 +154,4 @@ function errcodeOf(resp: CommOpenApiResp): number | undefined {
 
 function logInternal(request: FastifyRequest, e: unknown): void {
   request.log.error({ err: { message: redact(String((e as Error)?.message)), stack: (e as Error)?.stack } }, 'cloud gateway internal error');
-}
-
-/**
- * Reads and discards the rest of a body, up to `max` bytes; false when it was longer (or failed). Iterated by hand:
- * leaving a for-await early would destroy the request, and with it the socket the reply must go out on.
- */
-async function drain(raw: FastifyRequest['raw'], max: number): Promise<boolean> {
-  if (raw.readableEnded) return true;
-  const it = raw[Symbol.asyncIterator]();
-  let total = 0;
-  try {
-    for (;;) {
-      const r = await it.next();
-      if (r.done) return true;
-      total += (r.value as Buffer).length;
-      if (total > max) return false;
-    }
-  } catch {
-    return false;
-  }
 }

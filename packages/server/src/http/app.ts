@@ -3,6 +3,7 @@ import { newRid, redact } from '@wxmedia/protocol';
 import { nowSeconds } from '../clock.ts';
 import { WxError, isWxError } from '../errors.ts';
 import type { ServerContext } from './context.ts';
+import { bodyWithheld, installExpectContinue } from './expect-continue.ts';
 import { errorEnvelope, sendError, SYSTEM_ERROR } from './reply.ts';
 
 /** Largest request line + headers Node accepts (its default): beyond it the client gets 431 and the envelope. */
@@ -44,6 +45,15 @@ export function buildHttpApp(ctx: ServerContext): FastifyInstance {
       ctx.logger.info({ rid: request.id, code: error.code }, 'framework error');
       return sendError(request, reply, ctx, new WxError('INVALID_URL', error.code));
     },
+  });
+
+  // A client that half-closes after sending its request (e.g. `nc -N`) still gets its reply; Node's default
+  // aborts the request on the client's FIN. (`httpAllowHalfOpen` is a public field of http.Server that @types/node
+  // leaves out.)
+  (app.server as typeof app.server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
+  installExpectContinue(app.server);
+  app.addHook('onSend', async (request, reply) => {
+    if (bodyWithheld(request.raw)) reply.header('connection', 'close');
   });
 
   app.decorateRequest('wxErrcode', undefined);

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { WxError } from '../errors.ts';
 import type { App } from '../services/apps.ts';
 import type { ServerContext } from './context.ts';
+import { bodyWithheld, continueBody } from './expect-continue.ts';
 
 /**
  * The first value of a query parameter. Duplicated parameters (`?type=image&type=video`) are answered by the first,
@@ -28,17 +29,19 @@ export async function authenticate(request: FastifyRequest, ctx: ServerContext):
 
 const JSON_BODY_LIMIT = 64 * 1024;
 
-/** Reads a small request body whole, as text. Undefined when it is over the limit. */
+/** Reads a small request body whole, as text. Undefined when it is over the limit (the rest is discarded). */
 export async function readSmallBody(request: FastifyRequest, limit = JSON_BODY_LIMIT): Promise<string | undefined> {
+  continueBody(request.raw);
+  const it = request.raw[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const chunks: Buffer[] = [];
   let total = 0;
-  for await (const chunk of request.raw) {
-    total += (chunk as Buffer).length;
+  for (let r = await it.next(); !r.done; r = await it.next()) {
+    total += r.value.length;
     if (total > limit) {
-      await drain(request, 8 * 1024 * 1024);
+      await discard(it, total, 8 * 1024 * 1024);
       return undefined;
     }
-    chunks.push(chunk as Buffer);
+    chunks.push(r.value);
   }
   return Buffer.concat(chunks).toString('utf8');
 }
@@ -66,19 +69,29 @@ export async function readJsonObject(
 
 /**
  * Reads and discards the rest of a request body, so an early error reply reaches a client that is still sending
- * (curl reports a reset otherwise). Past `limit` bytes the connection is closed after the reply instead.
+ * (curl reports a reset otherwise) and a kept-alive connection stays usable. False past `limit` bytes or on a
+ * failed read: the caller then closes the connection after replying.
  */
 export async function drain(request: FastifyRequest, limit: number): Promise<boolean> {
   const raw = request.raw;
-  if (raw.readableEnded || raw.destroyed) return true;
-  let total = 0;
+  if (raw.readableEnded || raw.destroyed || bodyWithheld(raw)) return true;
+  return discard(raw[Symbol.asyncIterator]() as AsyncIterator<Buffer>, 0, limit);
+}
+
+/**
+ * Pulls and drops chunks until the end; false once more than `limit` bytes were seen in all. Iterated by hand:
+ * leaving a for-await early would destroy the request, and with it the socket the reply must go out on.
+ */
+async function discard(it: AsyncIterator<Buffer>, seen: number, limit: number): Promise<boolean> {
+  let total = seen;
   try {
-    for await (const chunk of raw) {
-      total += (chunk as Buffer).length;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return true;
+      total += r.value.length;
       if (total > limit) return false;
     }
   } catch {
     return false;
   }
-  return true;
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { MEDIA_TYPE_RULES, PATHS } from '@wxmedia/protocol';
 import { WxError } from '../../errors.ts';
 import type { ServerContext } from '../context.ts';
+import { continueBody } from '../expect-continue.ts';
 import { MultipartError, boundaryOf, parseMultipart, type MultipartPart } from '../multipart.ts';
 import { authenticate, queryParam, requireMethod } from '../request.ts';
 import { sendJson } from '../reply.ts';
@@ -32,6 +33,7 @@ export function mediaUploadRoute(app: FastifyInstance, ctx: ServerContext): void
       if (!boundary) throw new WxError('MEDIA_DATA_MISSING', 'not multipart/form-data with a boundary');
 
       const limit = ctx.options.maxBytes[type] + FRAMING_ALLOWANCE;
+      continueBody(request.raw);
       const body = boundedBody(request, limit);
       const parts = parseMultipart(body.chunks, boundary)[Symbol.asyncIterator]();
       try {
