@@ -3,6 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ERRCODES, MEDIA_ID_PATTERN, MEDIA_TTL_SECONDS } from '@wxmedia/protocol';
+import type { BlobStore } from '@wxmedia/server';
 import { AMR, GIF_1X1, JPEG_MIN, OFFICIAL, OTHER, PNG_1X1, startFixture, type Fixture } from './fixture.ts';
 
 describe('media upload and get', () => {
@@ -132,6 +133,16 @@ describe('quotas', () => {
     assert.equal((await f.upload(token, PNG_1X1))['errcode'], 0);
   });
 
+  it('a JSON endpoint answers an empty body with 44002 and a body that is not a JSON object with 47001', async () => {
+    const token = await f.token(OTHER);
+    const raw = (payload: string) =>
+      f.server.app.inject({ method: 'POST', url: `/cgi-bin/openapi/quota/get?access_token=${token}`, payload, headers: { 'content-type': 'application/json' } });
+    assert.equal((await raw('')).json<{ errcode: number }>().errcode, ERRCODES.EMPTY_POST_DATA.errcode);
+    for (const bad of ['{', 'cgi_path=/cgi-bin/token', '"/cgi-bin/token"', '[]']) {
+      assert.equal((await raw(bad)).json<{ errcode: number }>().errcode, ERRCODES.DATA_FORMAT_ERROR.errcode, bad);
+    }
+  });
+
   it('quota/get: 76021 for an unknown cgi_path; clear_quota: 48001 for another app, 48006 past 10 a month', async () => {
     const token = await f.token(OTHER);
     assert.equal((await post('/cgi-bin/openapi/quota/get', token, { cgi_path: '/cgi-bin/nope' })).json<{ errcode: number }>().errcode, ERRCODES.CGI_PATH_NOT_FOUND.errcode);
@@ -140,6 +151,50 @@ describe('quotas', () => {
     assert.equal((await post('/cgi-bin/clear_quota', token, { appid: APP.appid })).json<{ errcode: number }>().errcode, ERRCODES.API_UNAUTHORIZED.errcode);
     for (let i = 0; i < 10; i++) assert.equal((await post('/cgi-bin/clear_quota', token, { appid: OTHER.appid })).json<{ errcode: number }>().errcode, 0);
     assert.equal((await post('/cgi-bin/clear_quota', token, { appid: OTHER.appid })).json<{ errcode: number }>().errcode, ERRCODES.CLEAR_QUOTA_LIMIT.errcode);
+  });
+});
+
+describe('a failing storage back end', () => {
+  it('is answered with -1 system error, never a 500 or a stack trace, and the server goes on', async () => {
+    const { FsBlobStore } = await import('@wxmedia/server');
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const dir = await mkdtemp(join(tmpdir(), 'wxmedia-broken-'));
+    let broken = true;
+    const real = new FsBlobStore({ dir });
+    const eio = (what: string) => Object.assign(new Error(`EIO: i/o error, ${what} /secret/path`), { code: 'EIO' });
+    // A back end whose disk is failing: writes and reads throw until it is mended.
+    const flaky: BlobStore = {
+      init: () => real.init(),
+      stage: async (...args) => (broken ? Promise.reject(eio('write')) : real.stage(...args)),
+      size: (id) => real.size(id),
+      open: async (...args) => (broken ? Promise.reject(eio('open')) : real.open(...args)),
+      info: (id) => real.info(id),
+      list: (o) => real.list(o),
+      delete: (id) => real.delete(id),
+      sweep: (t) => real.sweep(t),
+      close: () => real.close(),
+    };
+    const f = await startFixture({ blobStore: flaky });
+    try {
+      const token = await f.token();
+      const failed = await f.upload(token, PNG_1X1);
+      assert.equal(failed['errcode'], ERRCODES.SYSTEM_ERROR.errcode);
+      assert.doesNotMatch(JSON.stringify(failed), /EIO|secret\/path|at /, 'no internal detail reaches the client');
+      broken = false;
+      const { media_id } = (await f.upload(token, PNG_1X1)) as { media_id: string };
+      broken = true;
+      const r = await f.server.app.inject({ url: `/cgi-bin/media/get?access_token=${token}&media_id=${media_id}` });
+      assert.equal(r.statusCode, 200);
+      assert.equal(r.json<{ errcode: number }>().errcode, ERRCODES.SYSTEM_ERROR.errcode);
+      assert.match(f.logs(), /internal error/, 'the failure is logged with its rid');
+      broken = false;
+      const ok = await f.server.app.inject({ url: `/cgi-bin/media/get?access_token=${token}&media_id=${media_id}` });
+      assert.deepEqual(ok.rawPayload, PNG_1X1);
+    } finally {
+      await f.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
