@@ -67,9 +67,12 @@ function printBanner(url: string, dataDir: string, devApp: { appid: string; secr
     lines.push(`  dev app: appid ${devApp.appid}  secret ${devApp.secret}`);
   }
   for (const appid of configured) lines.push(`  app:     ${appid} (secret as configured)`);
+  // Ready to paste for the development app; placeholders for configured apps, whose secrets are not printed.
+  const appid = devApp?.appid ?? 'APPID';
+  const secret = devApp?.secret ?? 'SECRET';
   lines.push(
-    `  token:   curl "${url}/cgi-bin/token?grant_type=client_credential&appid=APPID&secret=SECRET"`,
-    `  cloud:   TCB_CONTEXT_CNFG='{"URL":"${url}/admin"}' TENCENTCLOUD_SECRETID=APPID TENCENTCLOUD_SECRETKEY=SECRET (see docs/cloud-call.md)`,
+    `  token:   curl "${url}/cgi-bin/token?grant_type=client_credential&appid=${appid}&secret=${secret}"`,
+    `  cloud:   TCB_CONTEXT_CNFG='{"URL":"${url}/admin"}' TENCENTCLOUD_SECRETID=${appid} TENCENTCLOUD_SECRETKEY=${secret} (see docs/cloud-call.md)`,
     `  admin:   ${url}/wxmedia/admin (Authorization: Bearer $(cat ${dataDir}/admin.key))`,
   );
   process.stdout.write(`${lines.join('\n')}\n`);
