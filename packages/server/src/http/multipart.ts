@@ -9,6 +9,11 @@
  * with an errcode, not reset the socket).
  */
 
+import { MultipartError } from './multipart-error.ts';
+import { TOKEN_RE, parseHeaderBlock, parseParameterised } from './multipart-headers.ts';
+
+export { MultipartError, type MultipartErrorReason } from './multipart-error.ts';
+
 export interface MultipartLimits {
   /** Max bytes of one part's header block (all header lines). Default 8 KiB. */
   readonly maxPartHeaderBytes?: number;
@@ -32,18 +37,6 @@ export interface MultipartPart {
   skip(): Promise<void>;
 }
 
-export type MultipartErrorReason = 'no-boundary' | 'malformed' | 'truncated' | 'header-too-large' | 'too-many-parts';
-
-export class MultipartError extends Error {
-  constructor(
-    readonly reason: MultipartErrorReason,
-    detail?: string,
-  ) {
-    super(detail ? `multipart ${reason}: ${detail}` : `multipart ${reason}`);
-    this.name = 'MultipartError';
-  }
-}
-
 const DEFAULT_MAX_HEADER_BYTES = 8 * 1024;
 const DEFAULT_MAX_PARTS = 16;
 const CRLF = Buffer.from('\r\n');
@@ -55,9 +48,6 @@ const LF = 0x0a;
 const DASH = 0x2d;
 /** RFC 2046 §5.1.1: 1..70 bchars, the last one not a space. */
 const BOUNDARY_RE = /^[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]$/;
-/** RFC 9110 token (header names, disposition type, parameter names). */
-const TOKEN_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const TOKEN_CHAR_RE = /[!#$%&'*+\-.^_`|~0-9A-Za-z]/;
 
 /** The boundary parameter of a multipart/form-data Content-Type (quoted or not, case-insensitive type), or undefined. */
 export function boundaryOf(contentType: string | undefined): string | undefined {
@@ -284,89 +274,6 @@ class Parser {
       if (!(await r.pull())) throw new MultipartError('truncated', 'source ended inside part headers');
     }
   }
-}
-
-/** Header lines, each ending in CRLF. Folding, bare CR/LF and control bytes are rejected rather than guessed at. */
-function parseHeaderBlock(block: Buffer): Map<string, string> {
-  const headers = new Map<string, string>();
-  let start = 0;
-  while (start < block.length) {
-    const end = block.indexOf(CRLF, start);
-    const line = block.subarray(start, end);
-    start = end + 2;
-    if (line[0] === SP || line[0] === HT) throw new MultipartError('malformed', 'folded header line');
-    for (const byte of line) {
-      if ((byte < 0x20 && byte !== HT) || byte === 0x7f) throw new MultipartError('malformed', 'control byte in header');
-    }
-    const colon = line.indexOf(0x3a);
-    const name = colon > 0 ? line.subarray(0, colon).toString('latin1') : '';
-    if (!TOKEN_RE.test(name)) throw new MultipartError('malformed', 'bad header name');
-    const key = name.toLowerCase();
-    // A repeated header (two Content-Dispositions, say) is ambiguous; refuse rather than pick one.
-    if (headers.has(key)) throw new MultipartError('malformed', `duplicate header ${key}`);
-    headers.set(key, trimOws(line.subarray(colon + 1).toString('utf8')));
-  }
-  return headers;
-}
-
-/**
- * `value *( ";" name "=" ( token / quoted-string ) )` as in Content-Type and Content-Disposition.
- * Parameter names are lower-cased; duplicates are refused. Undefined when the syntax is broken.
- */
-function parseParameterised(header: string): { value: string; params: Map<string, string> } | undefined {
-  const semi = header.indexOf(';');
-  const value = trimOws(semi < 0 ? header : header.slice(0, semi));
-  const params = new Map<string, string>();
-  let i = semi < 0 ? header.length : semi + 1;
-  const ows = (): void => {
-    while (header[i] === ' ' || header[i] === '\t') i++;
-  };
-  while (i < header.length) {
-    ows();
-    if (i >= header.length) break;
-    if (header[i] === ';') {
-      i++; // tolerate empty parameters such as a trailing ";"
-      continue;
-    }
-    const nameStart = i;
-    while (i < header.length && TOKEN_CHAR_RE.test(header[i] ?? '')) i++;
-    const name = header.slice(nameStart, i).toLowerCase();
-    ows();
-    if (!name || header[i] !== '=') return undefined;
-    i++;
-    ows();
-    let val = '';
-    if (header[i] === '"') {
-      i++;
-      for (;;) {
-        const ch = header[i++];
-        if (ch === undefined) return undefined; // unterminated quoted-string
-        if (ch === '"') break;
-        if (ch === '\\') {
-          const escaped = header[i++];
-          if (escaped === undefined) return undefined;
-          val += escaped;
-        } else {
-          val += ch;
-        }
-      }
-    } else {
-      const valStart = i;
-      while (i < header.length && !' \t;"'.includes(header[i] ?? '')) i++;
-      val = header.slice(valStart, i);
-      if (!val) return undefined;
-    }
-    ows();
-    if (i < header.length && header[i] !== ';') return undefined;
-    i++;
-    if (params.has(name)) return undefined;
-    params.set(name, val);
-  }
-  return { value, params };
-}
-
-function trimOws(s: string): string {
-  return s.replace(/^[ \t]+|[ \t]+$/g, '');
 }
 
 function positiveInt(n: number, what: string): number {
