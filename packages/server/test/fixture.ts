@@ -4,19 +4,13 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { ManualClock, createServer, type ServerOptions, type WxMediaServer } from '@wxmedia/server';
+import { image } from '../../../test/helpers/images.ts';
+import { BOUNDARY, multipartBody } from '../../../test/helpers/raw-http.ts';
 
-/** A tiny valid PNG (1×1), JPEG and GIF, built from known-good bytes. */
-export const PNG_1X1 = Buffer.from(
-  '89504e470d0a1a0a0000000d49484452000000010000000108020000009077' +
-    '53de0000000c4944415408d763f8cfc000000301010018dd8db00000000049454e44ae426082',
-  'hex',
-);
-export const GIF_1X1 = Buffer.from('47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b', 'hex');
-export const JPEG_MIN = Buffer.concat([
-  Buffer.from('ffd8ffe000104a46494600010100000100010000', 'hex'),
-  Buffer.alloc(64, 0x11),
-  Buffer.from('ffd9', 'hex'),
-]);
+/** Small valid images (test/helpers/images.ts makes them) and an AMR voice clip, for the media tests. */
+export const PNG_1X1 = image('png');
+export const GIF_1X1 = image('gif');
+export const JPEG_MIN = image('jpg');
 export const AMR = Buffer.concat([Buffer.from('#!AMR\n'), Buffer.alloc(32, 0x3c)]);
 
 export const APP = { appid: 'wxa0000000000000001', secret: 'secret-of-app-one' } as const;
@@ -81,26 +75,11 @@ export async function startFixture(options: Partial<ServerOptions> = {}): Promis
   return fixture;
 }
 
-export interface PartSpec {
-  readonly name: string;
-  readonly filename?: string;
-  /** Raw extra Content-Disposition parameters, e.g. `filename*=UTF-8''a.png`. */
-  readonly extra?: string;
-  readonly contentType?: string;
-  readonly data: Buffer | string;
-}
-
-/** A multipart/form-data body built by hand, so tests control every byte. */
-export function multipart(parts: readonly PartSpec[], boundary = '----wxmediatest7d1f'): { body: Buffer; contentType: string } {
-  const chunks: Buffer[] = [];
-  for (const p of parts) {
-    let disposition = `form-data; name="${p.name}"`;
-    if (p.filename !== undefined) disposition += `; filename="${p.filename}"`;
-    if (p.extra) disposition += `; ${p.extra}`;
-    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: ${disposition}\r\n`));
-    if (p.contentType) chunks.push(Buffer.from(`Content-Type: ${p.contentType}\r\n`));
-    chunks.push(Buffer.from('\r\n'), Buffer.from(p.data), Buffer.from('\r\n'));
-  }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return { body: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
+/** A multipart/form-data body (test/helpers/raw-http.ts builds it) and its Content-Type. */
+export function multipart(parts: readonly { name: string; filename?: string; data: Buffer | string }[]): { body: Buffer; contentType: string } {
+  const body = multipartBody(
+    BOUNDARY,
+    parts.map((p) => ({ name: p.name, body: p.data, ...(p.filename !== undefined ? { filename: p.filename } : {}) })),
+  );
+  return { body, contentType: `multipart/form-data; boundary=${BOUNDARY}` };
 }
