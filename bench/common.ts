@@ -1,50 +1,14 @@
 /**
- * Shared pieces of the benchmarks: a wxmedia server as a child process on 127.0.0.1 with its own data dir, an RSS
- * sampler reading /proc/<pid>/status, latency percentiles, and a closed-loop load runner over one undici Pool.
- * Everything is bounded (time and count), and only the PID started here is ever signalled.
+ * Shared pieces of the benchmarks: an RSS sampler reading /proc/<pid>/status, latency percentiles, a closed-loop
+ * load runner over one undici Pool, multipart framing and table printing. The servers themselves are started in
+ * lib/targets.ts. Everything is bounded (time and count).
  */
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
-import { startCli, tempDir, type CliServer } from '../test/helpers/server.ts';
 
 export const MB = 1024 * 1024;
 export const KB = 1024;
-
-export interface BenchServer {
-  readonly cli: CliServer;
-  readonly token: string;
-  readonly rss: RssSampler;
-  stop(): Promise<void>;
-}
-
-/** `wxmedia serve` as a child (own temp data dir, log level warn), plus a token and an RSS sampler. */
-export async function startBenchServer(): Promise<BenchServer> {
-  const data = await tempDir('wxmedia-bench-');
-  let cli: CliServer;
-  try {
-    cli = await startCli({ dataDir: data.path, args: ['--log-level', 'warn'] });
-  } catch (e) {
-    await data.cleanup();
-    throw e;
-  }
-  const rss = new RssSampler(cli.pid);
-  rss.start();
-  const stop = async () => {
-    rss.stop();
-    await cli.stop();
-    await data.cleanup();
-  };
-  // Ctrl-C on the benchmark stops the child it started, and nothing else.
-  const onSignal = () => void stop().finally(() => process.exit(130));
-  process.once('SIGINT', onSignal);
-  try {
-    return { cli, token: await cli.token(), rss, stop };
-  } catch (e) {
-    await stop();
-    throw e;
-  }
-}
 
 export interface ProcMemory {
   /** Resident set size now, bytes. */

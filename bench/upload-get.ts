@@ -1,92 +1,139 @@
 /**
- * Upload and get throughput of `wxmedia serve` (child process, own data dir under os.tmpdir(), 127.0.0.1 only):
- * 100 KB and 2 MB JPEGs, concurrency 32, each phase bounded in time and count. Reports requests/s, p50/p99
- * latency and the server's RSS (sampled VmRSS, and VmHWM from /proc/<pid>/status).
+ * Upload and get throughput of wxmedia against its peers, side by side in one run: `wxmedia serve` (CLI, real token,
+ * real multipart, --log-level warn), bench/peers/bare-node.ts (the ceiling) and bench/peers/buffering.ts (the naive
+ * design), each a child process on 127.0.0.1 with its own data dir under os.tmpdir(). Same load generator, same
+ * request bytes, same phases: 100 KB and 2 MB JPEGs at concurrency 32, each phase bounded in time and count, the
+ * targets taking turns phase by phase so that drift in this noisy machine hits all of them alike. Reports
+ * requests/s, p50/p99 latency and RSS growth (sampled VmRSS over idle), then wxmedia ÷ peer for each.
  *
- *   node --import tsx bench/upload-get.ts [--seconds 12] [--concurrency 32]
+ *   node --import tsx bench/upload-get.ts [--seconds 8] [--concurrency 32]
  */
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { jpeg } from '../test/helpers/images.ts';
-import { KB, MB, fmtMB, fmtMs, multipartFrame, pool, procMemory, runLoad, startBenchServer, table, type LoadResult } from './common.ts';
+import { KB, MB, fmtMB, fmtMs, multipartFrame, pool, procMemory, runLoad, table, type LoadResult } from './common.ts';
+import { ratio } from './lib/ratio.ts';
+import { ALL_TARGETS, startTargets, stopAll, type Target } from './lib/targets.ts';
 
 const { values } = parseArgs({
-  options: { seconds: { type: 'string', default: '12' }, concurrency: { type: 'string', default: '32' } },
+  options: { seconds: { type: 'string', default: '8' }, concurrency: { type: 'string', default: '32' } },
 });
 const SECONDS = Number(values.seconds);
 const CONCURRENCY = Number(values.concurrency);
 
+// The upload caps bound the disk a fast target can fill (at most ~2 GB + 3 GB per target, removed at the end).
 const SIZES = [
   { label: '100 KB', bytes: 100 * KB, maxUploads: 20_000 },
-  { label: '2 MB', bytes: 2 * MB, maxUploads: 800 },
+  { label: '2 MB', bytes: 2 * MB, maxUploads: 1_500 },
 ] as const;
+const PHASES = ['upload', 'get'] as const;
 
-const server = await startBenchServer();
-const rows: Array<Record<string, string | number>> = [];
+interface Measured {
+  readonly phase: (typeof PHASES)[number];
+  readonly size: string;
+  readonly target: Target;
+  readonly load: LoadResult;
+  /** Peak sampled VmRSS during the phase minus the target's idle VmRSS. */
+  readonly rssGrowth: number;
+  readonly rssPeak: number;
+}
+
+const { targets, token } = await startTargets(ALL_TARGETS);
+const pools = new Map(targets.map((t) => [t.name, pool(t.url, CONCURRENCY)] as const));
+const results: Measured[] = [];
 try {
-  const { cli, token, rss } = server;
-  const base = await procMemory(cli.pid);
-  console.log(`wxmedia serve pid ${cli.pid} at ${cli.url}; idle RSS ${fmtMB(base.rss)}`);
-  const http = pool(cli.url, CONCURRENCY);
+  for (const t of targets) console.log(`${t.name}: pid ${t.pid} at ${t.url}; idle RSS ${fmtMB(t.idleRss)}`);
   const q = `access_token=${encodeURIComponent(token)}`;
 
-  const record = async (r: LoadResult, size: string) => {
-    const mem = await procMemory(cli.pid);
-    rows.push({
-      phase: r.name,
-      size,
-      requests: r.requests,
-      errors: r.errors,
-      'req/s': r.rps.toFixed(1),
-      'MB/s': r.mbps.toFixed(1),
-      p50: fmtMs(r.p50),
-      p99: fmtMs(r.p99),
-      'peak RSS (sampled)': fmtMB(rss.max),
-      'VmHWM so far': fmtMB(mem.hwm),
-    });
-    console.log(`${r.name} ${size}: ${r.requests} in ${r.seconds.toFixed(1)} s, ${r.rps.toFixed(1)} req/s, p50 ${fmtMs(r.p50)}, p99 ${fmtMs(r.p99)}, RSS peak ${fmtMB(rss.max)}`);
-  };
-
   for (const size of SIZES) {
-    // A few distinct files, each framed once; requests reuse the buffers.
+    // A few distinct files, each framed once; every target is sent these very buffers.
     const bodies = Array.from({ length: 4 }, (_, i) => {
       const frame = multipartFrame(`bench${i}.jpg`, 'image/jpeg');
       return { body: Buffer.concat([frame.head, jpeg({ size: size.bytes }), frame.tail]), contentType: frame.contentType };
     });
-    const ids: string[] = [];
+    /** Per target: the ids it returned, and how many bytes a get of each must return. */
+    const stored = new Map(targets.map((t) => [t.name, [] as Array<{ id: string; bytes: number }>] as const));
 
-    rss.reset();
-    const up = await runLoad('upload', { concurrency: CONCURRENCY, seconds: SECONDS, maxRequests: size.maxUploads }, async (i) => {
-      const b = bodies[i % bodies.length]!;
-      const res = await http.request({
-        path: `/cgi-bin/media/upload?${q}&type=image`,
-        method: 'POST',
-        headers: { 'content-type': b.contentType, 'content-length': String(b.body.length) },
-        body: b.body,
-      });
-      const reply = (await res.body.json()) as { errcode: number; media_id?: string };
-      if (reply.errcode !== 0 || !reply.media_id) throw new Error(`upload: ${JSON.stringify(reply)}`);
-      ids.push(reply.media_id);
-      return size.bytes;
-    });
-    await record(up, size.label);
-
-    rss.reset();
-    const get = await runLoad('get', { concurrency: CONCURRENCY, seconds: SECONDS, maxRequests: 200_000 }, async (i) => {
-      const res = await http.request({ path: `/cgi-bin/media/get?${q}&media_id=${ids[i % ids.length]}`, method: 'GET' });
-      let n = 0;
-      for await (const chunk of res.body) n += (chunk as Buffer).length;
-      if (res.statusCode !== 200 || n !== size.bytes || res.headers['content-type'] !== 'image/jpeg') throw new Error(`get: ${res.statusCode}, ${n} bytes`);
-      return n;
-    });
-    await record(get, size.label);
+    for (const phase of PHASES) {
+      for (const t of targets) {
+        const http = pools.get(t.name)!;
+        const ids = stored.get(t.name)!;
+        t.rss.reset();
+        const load =
+          phase === 'upload'
+            ? await runLoad(`${t.name} upload`, { concurrency: CONCURRENCY, seconds: SECONDS, maxRequests: size.maxUploads }, async (i) => {
+                const b = bodies[i % bodies.length]!;
+                const res = await http.request({
+                  path: `/cgi-bin/media/upload?${q}&type=image`,
+                  method: 'POST',
+                  headers: { 'content-type': b.contentType, 'content-length': String(b.body.length) },
+                  body: b.body,
+                });
+                const reply = (await res.body.json()) as { errcode: number; media_id?: string };
+                if (reply.errcode !== 0 || !reply.media_id) throw new Error(`upload: ${JSON.stringify(reply)}`);
+                ids.push({ id: reply.media_id, bytes: t.storesRawBody ? b.body.length : size.bytes });
+                return size.bytes;
+              })
+            : await runLoad(`${t.name} get`, { concurrency: CONCURRENCY, seconds: SECONDS, maxRequests: 200_000 }, async (i) => {
+                const want = ids[i % ids.length]!;
+                const res = await http.request({ path: `/cgi-bin/media/get?${q}&media_id=${want.id}`, method: 'GET' });
+                let n = 0;
+                for await (const chunk of res.body) n += (chunk as Buffer).length;
+                if (res.statusCode !== 200 || n !== want.bytes || res.headers['content-type'] !== 'image/jpeg') {
+                  throw new Error(`get: ${res.statusCode}, ${n} bytes`);
+                }
+                return size.bytes; // the image payload, counted alike for every target
+              });
+        await t.rss.sample();
+        const m: Measured = { phase, size: size.label, target: t, load, rssPeak: t.rss.max, rssGrowth: t.rss.max - t.idleRss };
+        results.push(m);
+        console.log(
+          `${t.name} ${phase} ${size.label}: ${load.requests} in ${load.seconds.toFixed(1)} s, ${load.rps.toFixed(1)} req/s, ` +
+            `p50 ${fmtMs(load.p50)}, p99 ${fmtMs(load.p99)}, RSS peak ${fmtMB(m.rssPeak)} (+${fmtMB(m.rssGrowth)})`,
+        );
+      }
+    }
   }
-  await http.close();
 
-  const end = await procMemory(cli.pid);
-  console.log(`\n${new Date().toISOString()} · node ${process.version} · ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}) · concurrency ${CONCURRENCY} · ${SECONDS} s per phase`);
-  console.log(`server RSS: idle ${fmtMB(base.rss)}, end ${fmtMB(end.rss)}, VmHWM ${fmtMB(end.hwm)}\n`);
+  const hwm = await Promise.all(targets.map(async (t) => `${t.name} ${fmtMB(t.idleRss)} idle, VmHWM ${fmtMB((await procMemory(t.pid)).hwm)}`));
+  console.log(
+    `\n${new Date().toISOString()} · node ${process.version} · ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}) · ` +
+      `concurrency ${CONCURRENCY} · ${SECONDS} s per phase`,
+  );
+  console.log(`server RSS: ${hwm.join('; ')}\n`);
+  console.log(
+    table(
+      results.map((m) => ({
+        phase: m.phase,
+        size: m.size,
+        server: m.target.name,
+        requests: m.load.requests,
+        errors: m.load.errors,
+        'req/s': m.load.rps.toFixed(1),
+        'MB/s': m.load.mbps.toFixed(1),
+        p50: fmtMs(m.load.p50),
+        p99: fmtMs(m.load.p99),
+        'peak RSS': fmtMB(m.rssPeak),
+        'RSS growth': fmtMB(m.rssGrowth),
+      })),
+    ),
+  );
+  console.log('\nwxmedia ÷ peer (req/s: below 1× is slower; p99 and RSS growth: above 1× is higher)\n');
+  const rows: Array<Record<string, string>> = [];
+  for (const m of results) {
+    if (m.target.name === 'wxmedia') continue;
+    const w = results.find((r) => r.target.name === 'wxmedia' && r.phase === m.phase && r.size === m.size)!;
+    rows.push({
+      phase: m.phase,
+      size: m.size,
+      peer: m.target.name,
+      'req/s ÷': ratio(w.load.rps, m.load.rps),
+      'p99 ÷': ratio(w.load.p99, m.load.p99),
+      'RSS growth ÷': ratio(w.rssGrowth, m.rssGrowth),
+    });
+  }
   console.log(table(rows));
 } finally {
-  await server.stop();
+  await Promise.all([...pools.values()].map((p) => p.close()));
+  await stopAll();
 }

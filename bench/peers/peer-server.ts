@@ -1,0 +1,62 @@
+/**
+ * Scaffolding both peers share, none of it on the request path: the `--dir` argument, listening on 127.0.0.1 on a
+ * free port, the ready line the benchmark waits for, and exiting when the benchmark goes away (its end of our stdin
+ * closes), so a killed benchmark never leaves a peer behind.
+ */
+import { open } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
+
+export type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+/** The directory the peer stores into (created and removed by the benchmark). */
+export function peerDir(): string {
+  const { values } = parseArgs({ options: { dir: { type: 'string' } } });
+  if (!values.dir) throw new Error('usage: node --import tsx bench/peers/<peer>.ts --dir <empty directory>');
+  return values.dir;
+}
+
+export function servePeer(name: string, handler: Handler): void {
+  const server = createServer((req, res) => {
+    handler(req, res).catch((error: unknown) => {
+      // A client that went away mid-body lands here too; answer if still possible, never crash the peer.
+      if (!res.headersSent) replyJson(res, 500, { errcode: -1, errmsg: String(error) });
+      else res.destroy();
+    });
+  });
+  server.listen(0, '127.0.0.1', () => {
+    console.log(`${name} listening on http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  });
+  process.stdin.on('end', () => process.exit(0)).resume();
+}
+
+export function replyJson(res: ServerResponse, status: number, body: object): void {
+  const json = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) });
+  res.end(json);
+}
+
+/** The media_id of a get; ids are decimal counters, so anything else (a path, say) is simply not found. */
+export function mediaIdOf(url: string): string | undefined {
+  return /[?&]media_id=(\d+)(?:&|$)/.exec(url)?.[1];
+}
+
+/** fsync of a directory: what makes a rename into it durable (wxmedia does the same after its commit rename). */
+export async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The reply of a successful upload: WeChat's shape, so the benchmark checks every target the same way. */
+export function uploaded(res: ServerResponse, id: string): void {
+  replyJson(res, 200, { errcode: 0, errmsg: 'ok', type: 'image', media_id: id, created_at: Math.floor(Date.now() / 1000) });
+}
+
+export function notFound(res: ServerResponse): void {
+  replyJson(res, 200, { errcode: 40007, errmsg: 'invalid media_id' });
+}
