@@ -8,10 +8,10 @@
  *   node --import tsx bench/peers/bare-node.ts --dir <empty directory>     (started by the benchmarks)
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { mediaIdOf, notFound, peerDir, replyJson, servePeer, syncDir, uploaded } from './peer-server.ts';
+import { commitDurably, mediaIdOf, notFound, peerDir, replyJson, servePeer, uploaded } from './peer-server.ts';
 
 const dir = peerDir();
 let next = 0;
@@ -19,17 +19,8 @@ let next = 0;
 servePeer('bare-node', async (req, res) => {
   const url = req.url ?? '/';
   if (req.method === 'POST' && url.startsWith('/cgi-bin/media/upload')) {
-    const id = String(++next);
-    const tmp = join(dir, `${id}.tmp`);
-    try {
-      // `flush` fsyncs the file before the stream closes it, and pipeline settles only once it is closed.
-      await pipeline(req, createWriteStream(tmp, { flags: 'wx', flush: true }));
-      await rename(tmp, join(dir, id));
-      await syncDir(dir);
-    } catch (error) {
-      await rm(tmp, { force: true });
-      throw error;
-    }
+    // `flush` fsyncs the file before the stream closes it, and pipeline settles only once it is closed.
+    const id = await commitDurably(dir, String(++next), (tmp) => pipeline(req, createWriteStream(tmp, { flags: 'wx', flush: true })));
     return uploaded(res, id);
   }
   if (req.method === 'GET' && url.startsWith('/cgi-bin/media/get')) {

@@ -9,9 +9,9 @@
  *
  *   node --import tsx bench/peers/buffering.ts --dir <empty directory>     (started by the benchmarks)
  */
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { mediaIdOf, notFound, peerDir, replyJson, servePeer, syncDir, uploaded } from './peer-server.ts';
+import { commitDurably, mediaIdOf, notFound, peerDir, replyJson, servePeer, uploaded } from './peer-server.ts';
 
 const dir = peerDir();
 let next = 0;
@@ -22,16 +22,7 @@ servePeer('buffering', async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
-    const id = String(++next);
-    const tmp = join(dir, `${id}.tmp`);
-    try {
-      await writeFile(tmp, body, { flush: true });
-      await rename(tmp, join(dir, id));
-      await syncDir(dir);
-    } catch (error) {
-      await rm(tmp, { force: true });
-      throw error;
-    }
+    const id = await commitDurably(dir, String(++next), (tmp) => writeFile(tmp, body, { flush: true }));
     return uploaded(res, id);
   }
   if (req.method === 'GET' && url.startsWith('/cgi-bin/media/get')) {

@@ -3,7 +3,8 @@
  * free port, the ready line the benchmark waits for, and exiting when the benchmark goes away (its end of our stdin
  * closes), so a killed benchmark never leaves a peer behind.
  */
-import { open } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
@@ -50,6 +51,23 @@ export async function syncDir(dir: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * Stores a new file as durably as wxmedia does: `write` fills a temp file (and fsyncs it), which is then renamed in
+ * and the directory fsynced; on failure the temp file is removed. Resolves with the new file's id.
+ */
+export async function commitDurably(dir: string, id: string, write: (tmp: string) => Promise<void>): Promise<string> {
+  const tmp = join(dir, `${id}.tmp`);
+  try {
+    await write(tmp);
+    await rename(tmp, join(dir, id));
+    await syncDir(dir);
+  } catch (error) {
+    await rm(tmp, { force: true });
+    throw error;
+  }
+  return id;
 }
 
 /** The reply of a successful upload: WeChat's shape, so the benchmark checks every target the same way. */
