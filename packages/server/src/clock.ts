@@ -20,9 +20,6 @@ export class OffsetClock implements Clock {
     if (!Number.isFinite(seconds) || seconds < 0) throw new RangeError('time only moves forward');
     this.#offsetMs += seconds * 1000;
   }
-  get offsetSeconds(): number {
-    return this.#offsetMs / 1000;
-  }
 }
 
 /** A clock that stands still until told to move: exact-second tests. */
