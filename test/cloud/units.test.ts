@@ -2,16 +2,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CLOUD_APIS } from '@wxmedia/protocol';
-import {
-  CloudEnvFlagError,
-  DEFAULT_CLOUD_OPENAPI,
-  acceptedSecretKey,
-  implicitCloudEnv,
-  isApiAllowed,
-  parseCloudEnvFlag,
-} from '../../packages/server/src/cloud/envs.ts';
+import { DEFAULT_CLOUD_OPENAPI, acceptedSecretKey, implicitCloudEnv, isApiAllowed, type CloudEnvConfig } from '../../packages/server/src/cloud/envs.ts';
+import { CloudEnvFlagError, parseCloudEnvFlag } from '../../packages/server/src/cloud/env-rules.ts';
 import { decodeFunctionToken, encodeFunctionToken } from '../../packages/server/src/cloud/function-token.ts';
-import type { CloudEnvConfig } from '../../packages/server/src/cloud/gateway.ts';
 import { mediaFilename } from '../../packages/server/src/cloud/dispatch.ts';
 import { decodeCommApiData, decodeCommOpenApiResp, encodeCommApiData, encodeCommOpenApiResp } from '../../packages/server/src/cloud/protobuf.ts';
 import { parseTc3Authorization } from '../../packages/server/src/cloud/tc3-signature.ts';

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { AppConfig, CloudEnvConfig, ServerOptions } from '@wxmedia/server';
+import { isAppKind } from '@wxmedia/protocol';
+import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, type AppConfig, type CloudEnvConfig, type ServerOptions } from '@wxmedia/server';
 
 /** Thrown for bad flags, env or config: printed as one line that says what to change. */
 export class CliError extends Error {
@@ -9,9 +10,7 @@ export class CliError extends Error {
   }
 }
 
-export const DEFAULT_PORT = 8720;
-export const DEFAULT_HOST = '127.0.0.1';
-export const DEFAULT_DATA_DIR = '.wxmedia';
+export { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT } from '@wxmedia/server';
 
 /** What `wxmedia serve` accepts, from flags; each also has an env variable and a config-file key. */
 export interface ServeFlags {
@@ -34,7 +33,7 @@ export interface ServeSettings {
 /** `APPID:SECRET` or `APPID:SECRET:official`. */
 export function parseAppFlag(text: string): AppConfig {
   const [appid, secret, kind, ...rest] = text.split(':');
-  if (!appid || !secret || rest.length > 0 || (kind !== undefined && kind !== 'miniprogram' && kind !== 'official')) {
+  if (!appid || !secret || rest.length > 0 || (kind !== undefined && !isAppKind(kind))) {
     throw new CliError(`--app "${text.split(':')[0]}:…" must look like APPID:SECRET or APPID:SECRET:official`);
   }
   return { appid, secret, ...(kind ? { kind } : {}) };

@@ -1,3 +1,4 @@
+import { APPID_MAX_LENGTH } from './apps.ts';
 import { mac, sameBytes } from './signing.ts';
 
 /**
@@ -12,14 +13,13 @@ import { mac, sameBytes } from './signing.ts';
  *
  * so checking one costs an HMAC and a look at the lane's current generation (cached in memory). Minting is
  * deterministic: (lane, generation, issued_at) already names one token, and stable_token must hand out the *same*
- * token again without storing it. Real WeChat tokens
- * are opaque and up to 512 characters; clients must not read anything into ours either.
+ * token again without storing it. Real WeChat tokens are opaque and up to 512 characters; clients must not read
+ * anything into ours either.
  */
 export type TokenLane = 'token' | 'stable';
 const LANE_CODE: Record<TokenLane, number> = { token: 1, stable: 2 };
 const VERSION = 1;
 const MAC_BYTES = 20;
-const MAX_APPID = 64;
 
 export interface TokenFacts {
   readonly appid: string;
@@ -30,7 +30,7 @@ export interface TokenFacts {
 
 export function mintAccessToken(key: Uint8Array, facts: TokenFacts): string {
   const appid = Buffer.from(facts.appid, 'utf8');
-  if (appid.length > MAX_APPID) throw new RangeError('appid too long for a token');
+  if (appid.length > APPID_MAX_LENGTH) throw new RangeError('appid too long for a token');
   const head = Buffer.alloc(11);
   head[0] = VERSION;
   head[1] = LANE_CODE[facts.lane];

@@ -3,7 +3,11 @@
  * `errmsg` is WeChat's own text (misspellings included: clients match on it). `when` is the documentation
  * shown in docs/errcodes.md — a test keeps that table and this catalog in step.
  *
- * Sources: the seed pages (40004, 40007) and ../shared/reference/wechat-behaviour.md for the rest.
+ * Sources: the uploadTempMedia and getTempMedia pages (40004, 40007:
+ * https://developers.weixin.qq.com/miniprogram/dev/api-backend/open-api/customer-message/customerServiceMessage.getTempMedia.html),
+ * WeChat's global return codes (https://developers.weixin.qq.com/doc/offiaccount/Getting_Started/Global_Return_Code.html)
+ * and the token pages (https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/mp-access-token/getStableAccessToken.html);
+ * the exact errmsg texts are the ones the real service sends.
  */
 export interface ErrcodeInfo {
   readonly errcode: number;
@@ -54,8 +58,3 @@ export const ERRCODES = define({
 });
 
 export type ErrcodeName = keyof typeof ERRCODES;
-
-/** errcode → catalog entry, for clients that get a number off the wire. */
-export const ERRCODE_BY_NUMBER: ReadonlyMap<number, ErrcodeInfo> = new Map(
-  Object.values(ERRCODES).map((info) => [info.errcode, info] as const),
-);

@@ -1,4 +1,4 @@
-export { ERRCODES, ERRCODE_BY_NUMBER, type ErrcodeInfo, type ErrcodeName } from './errcodes.ts';
+export { ERRCODES, type ErrcodeInfo, type ErrcodeName } from './errcodes.ts';
 export {
   MEDIA_TTL_SECONDS,
   TOKEN_TTL_SECONDS,
@@ -7,6 +7,7 @@ export {
   FORCE_REFRESH_MIN_INTERVAL_SECONDS,
   CLEAR_QUOTA_MONTHLY_LIMIT,
   DEFAULT_DAILY_QUOTAS,
+  QUOTA_PATHS,
   QUOTA_DAY_UTC_OFFSET_SECONDS,
   isQuotaPath,
   quotaDay,
@@ -26,16 +27,20 @@ export {
   type MediaFormat,
   type MediaTypeRule,
 } from './media-rules.ts';
+export { APPID_MAX_LENGTH, APPID_PATTERN, APPID_RULE, APP_KINDS, APP_KIND_RULE, isAppKind, type AppKind } from './apps.ts';
+export { PATHS, CLOUD_GATEWAY_PATH, ADMIN_PATHS, HEALTH_PATH } from './paths.ts';
 export { RID_PATTERN, newRid, ridTime, errmsgWithRid, ridOfErrmsg } from './rid.ts';
 export { mac, sameBytes, sameSecret, appTag } from './signing.ts';
 export { MEDIA_ID_PATTERN, mintMediaId, checkMediaId, readMediaId, mediaIdCreatedAt, type MediaIdFacts, type MediaIdCheck } from './media-id.ts';
 export { mintAccessToken, readAccessToken, type TokenLane, type TokenFacts, type TokenCheck } from './access-token.ts';
 export { redact, redactValues, REDACTED } from './redact.ts';
+export { parseJsonObject } from './json.ts';
 export {
   CLOUD_APIS,
-  PATHS,
   cloudOkMessage,
   cloudFailMessage,
+  errorEnvelope,
+  uploadReplyFields,
   type ErrorEnvelope,
   type AccessTokenReply,
   type StableTokenRequest,

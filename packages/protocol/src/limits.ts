@@ -2,8 +2,12 @@
  * Lifetimes, default limits and quotas. Every number here is the documented WeChat value unless noted;
  * the server takes overrides from its configuration.
  */
+import { PATHS } from './paths.ts';
 
-/** A temporary media_id is valid for three days (seed 000: "valid within three days"). */
+/**
+ * A temporary media_id is valid for three days ("valid within three days":
+ * https://developers.weixin.qq.com/miniprogram/dev/api-backend/open-api/customer-message/customerServiceMessage.uploadTempMedia.html).
+ */
 export const MEDIA_TTL_SECONDS = 259_200;
 
 /** `expires_in` of every access token (/cgi-bin/token and /cgi-bin/stable_token). */
@@ -25,13 +29,15 @@ export const CLEAR_QUOTA_MONTHLY_LIMIT = 10;
  * (mini-program docs: upload 100 000, download 200 000, token 2 000; stable_token 10 000).
  */
 export const DEFAULT_DAILY_QUOTAS = {
-  '/cgi-bin/token': 2_000,
-  '/cgi-bin/stable_token': 10_000,
-  '/cgi-bin/media/upload': 100_000,
-  '/cgi-bin/media/get': 200_000,
+  [PATHS.token]: 2_000,
+  [PATHS.stableToken]: 10_000,
+  [PATHS.upload]: 100_000,
+  [PATHS.get]: 200_000,
 } as const satisfies Record<string, number>;
 
 export type QuotaPath = keyof typeof DEFAULT_DAILY_QUOTAS;
+
+export const QUOTA_PATHS = Object.keys(DEFAULT_DAILY_QUOTAS) as QuotaPath[];
 
 export function isQuotaPath(path: string): path is QuotaPath {
   return Object.hasOwn(DEFAULT_DAILY_QUOTAS, path);

@@ -1,8 +1,13 @@
 /**
- * Request and reply shapes on the wire, exactly as the seed pages and the reference give them. snake_case is the
- * HTTPS wire; camelCase is the cloud-call (wx-server-sdk) face.
+ * Request and reply shapes on the wire, as WeChat's documentation gives them. snake_case is the HTTPS wire;
+ * camelCase is the cloud-call (wx-server-sdk) face.
+ *
+ *   upload: https://developers.weixin.qq.com/miniprogram/dev/api-backend/open-api/customer-message/customerServiceMessage.uploadTempMedia.html
+ *   get:    https://developers.weixin.qq.com/miniprogram/dev/api-backend/open-api/customer-message/customerServiceMessage.getTempMedia.html
+ *   tokens: https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/mp-access-token/getStableAccessToken.html
  */
-import type { MediaType } from './media-rules.ts';
+import { MEDIA_TYPE_RULES, type MediaType } from './media-rules.ts';
+import { errmsgWithRid } from './rid.ts';
 
 /** Every failure, and the `errcode: 0` part of successes that carry one. HTTP status is always 200. */
 export interface ErrorEnvelope {
@@ -25,8 +30,8 @@ export interface StableTokenRequest {
 }
 
 /**
- * POST /cgi-bin/media/upload reply (seed 000). `created_at` is an integer here; older WeChat pages show it as a
- * string, so clients accept both. `thumb` uploads name the id `thumb_media_id`.
+ * POST /cgi-bin/media/upload reply (the uploadTempMedia page). `created_at` is an integer here; the page's own
+ * example shows it as a string, so clients accept both. `thumb` uploads name the id `thumb_media_id`.
  */
 export interface UploadReply extends ErrorEnvelope {
   type: MediaType;
@@ -36,12 +41,25 @@ export interface UploadReply extends ErrorEnvelope {
   item?: unknown[];
 }
 
+/**
+ * What a successful upload answers, HTTPS and cloud call alike: `{errcode: 0, errmsg: "ok", type, media_id,
+ * created_at}` (`thumb_media_id` for thumbs). The HTTPS reply adds `item: []`, which the cloud-call reply lacks.
+ */
+export function uploadReplyFields(result: { readonly type: MediaType; readonly mediaId: string; readonly createdAt: number }): UploadReply {
+  return { errcode: 0, errmsg: 'ok', type: result.type, [MEDIA_TYPE_RULES[result.type].idKey]: result.mediaId, created_at: result.createdAt };
+}
+
+/** WeChat's error envelope, the one shape of every failure: `{errcode, errmsg: "<text> rid: <rid>"}`. */
+export function errorEnvelope(error: { readonly errcode: number; readonly errmsg: string }, rid: string): ErrorEnvelope {
+  return { errcode: error.errcode, errmsg: errmsgWithRid(error.errmsg, rid) };
+}
+
 /** POST /cgi-bin/openapi/quota/get reply. */
 export interface QuotaGetReply extends ErrorEnvelope {
   quota: { daily_limit: number; used: number; remain: number };
 }
 
-/** Cloud-call results (seed 000/001 "SDK Calling Response Example"). */
+/** Cloud-call results (the "Cloud Call" response examples of the two pages above). */
 export interface CloudUploadTempMediaResult {
   errCode: 0;
   errMsg: string;
@@ -76,13 +94,3 @@ export function cloudOkMessage(api: string): string {
 export function cloudFailMessage(api: string, errmsg: string): string {
   return `openapi.${api}:fail ${errmsg}`;
 }
-
-/** The HTTPS paths wxmedia serves, one place for both server routes and SDK calls. */
-export const PATHS = {
-  token: '/cgi-bin/token',
-  stableToken: '/cgi-bin/stable_token',
-  upload: '/cgi-bin/media/upload',
-  get: '/cgi-bin/media/get',
-  clearQuota: '/cgi-bin/clear_quota',
-  quotaGet: '/cgi-bin/openapi/quota/get',
-} as const;

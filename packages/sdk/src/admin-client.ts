@@ -1,4 +1,4 @@
-import { redact } from '@wxmedia/protocol';
+import { ADMIN_PATHS, redact, type AppKind } from '@wxmedia/protocol';
 import { UnexpectedResponseError } from './errors.ts';
 import { readCapped, throwIfWeChatError } from './reply-reader.ts';
 import type { Transport } from './transport.ts';
@@ -13,8 +13,6 @@ export interface AdminClientOptions {
   readonly transport?: Transport;
 }
 
-export type AppKind = 'miniprogram' | 'official';
-
 export interface AppSummary {
   readonly appid: string;
   readonly kind: AppKind;
@@ -26,8 +24,6 @@ export interface CreatedApp {
   readonly secret: string;
   readonly kind: AppKind;
 }
-
-const ADMIN_APPS = '/wxmedia/admin/apps';
 
 export class WxMediaAdminClient {
   readonly #baseUrl: string;
@@ -43,17 +39,17 @@ export class WxMediaAdminClient {
   }
 
   async listApps(): Promise<AppSummary[]> {
-    const reply = await this.#call('GET', ADMIN_APPS, 'admin.listApps');
+    const reply = await this.#call('GET', ADMIN_PATHS.apps, 'admin.listApps');
     return (reply['apps'] as AppSummary[] | undefined) ?? [];
   }
 
   /** Registers an app; appid and secret are generated when omitted. The secret is only ever shown here. */
   async addApp(request: { readonly appid?: string; readonly secret?: string; readonly kind?: AppKind } = {}): Promise<CreatedApp> {
-    return (await this.#call('POST', ADMIN_APPS, 'admin.addApp', request)) as unknown as CreatedApp;
+    return (await this.#call('POST', ADMIN_PATHS.apps, 'admin.addApp', request)) as unknown as CreatedApp;
   }
 
   async removeApp(appid: string): Promise<{ deleted: boolean }> {
-    return (await this.#call('DELETE', `${ADMIN_APPS}/${encodeURIComponent(appid)}`, 'admin.removeApp')) as { deleted: boolean };
+    return (await this.#call('DELETE', `${ADMIN_PATHS.apps}/${encodeURIComponent(appid)}`, 'admin.removeApp')) as { deleted: boolean };
   }
 
   async close(): Promise<void> {

@@ -1,12 +1,13 @@
 import type { Logger } from 'pino';
-import { DEFAULT_DAILY_QUOTAS, MEDIA_TYPE_RULES, type MediaType, type QuotaPath } from '@wxmedia/protocol';
+import { DEFAULT_DAILY_QUOTAS, MEDIA_TYPE_RULES, type AppKind, type MediaType, type QuotaPath } from '@wxmedia/protocol';
 import type { Clock } from './clock.ts';
-import type { CloudEnvConfig } from './cloud/gateway.ts';
+import type { CloudEnvConfig } from './cloud/envs.ts';
+import { DEFAULT_CONTENT_TYPES, DEFAULT_SWEEP_INTERVAL_SECONDS, MIN_SIGNING_KEY_LENGTH } from './defaults.ts';
+import { appFieldsProblem } from './services/app-fields.ts';
 import type { BlobStore } from './storage/blob-store.ts';
 import type { StateStore } from './storage/state-store.ts';
 
-/** A mini program may upload images only (seed 000); an official account also voice, video and thumb. */
-export type AppKind = 'miniprogram' | 'official';
+export type { AppKind } from '@wxmedia/protocol';
 
 export interface AppConfig {
   readonly appid: string;
@@ -15,7 +16,7 @@ export interface AppConfig {
   readonly kind?: AppKind;
 }
 
-/** Content-Type of JSON replies. WeChat's media endpoints answer `text/plain`, its token endpoint JSON. */
+/** Content-Type of JSON replies (defaults: DEFAULT_CONTENT_TYPES). */
 export interface ContentTypes {
   /** JSON replies (errors and upload results) from /cgi-bin/media/*. Default `text/plain`. */
   readonly media: string;
@@ -46,7 +47,7 @@ export interface ServerOptions {
   /** Daily quota per API path and app (defaults: DEFAULT_DAILY_QUOTAS). */
   readonly dailyQuotas?: Partial<Record<QuotaPath, number>>;
   readonly contentTypes?: Partial<ContentTypes>;
-  /** How often the expiry sweeper runs, in seconds. Default 60. */
+  /** How often the expiry sweeper runs, in seconds. Default 60 (DEFAULT_SWEEP_INTERVAL_SECONDS). */
   readonly sweepIntervalSeconds?: number;
   /** Storage back ends; default: filesystem blobs and embedded LMDB state under dataDir. */
   readonly blobStore?: BlobStore;
@@ -77,28 +78,23 @@ export class ConfigError extends Error {
   }
 }
 
-const APPID = /^[A-Za-z0-9_-]{1,64}$/;
-
 export function resolveOptions(options: ServerOptions): ResolvedOptions {
   if (!options.dataDir) throw new ConfigError('dataDir is required: pass --data DIR or set WXMEDIA_DATA');
   const seen = new Set<string>();
   for (const app of options.apps ?? []) {
-    if (!APPID.test(app.appid)) throw new ConfigError(`appid "${app.appid}" must be 1-64 characters of [A-Za-z0-9_-]`);
-    if (!app.secret || app.secret.length < 8) throw new ConfigError(`the secret of app ${app.appid} must be at least 8 characters`);
-    if (app.kind && app.kind !== 'miniprogram' && app.kind !== 'official') {
-      throw new ConfigError(`app ${app.appid}: kind must be "miniprogram" or "official"`);
-    }
+    const problem = appFieldsProblem(app, { required: true });
+    if (problem) throw new ConfigError(`app ${JSON.stringify(app.appid)}: ${problem}`);
     if (seen.has(app.appid)) throw new ConfigError(`app ${app.appid} is configured twice`);
     seen.add(app.appid);
   }
-  if (options.signingKey !== undefined && options.signingKey.length < 32) {
-    throw new ConfigError('the signing key must be at least 32 characters (e.g. `openssl rand -hex 32`)');
+  if (options.signingKey !== undefined && options.signingKey.length < MIN_SIGNING_KEY_LENGTH) {
+    throw new ConfigError(`the signing key must be at least ${MIN_SIGNING_KEY_LENGTH} characters (e.g. \`openssl rand -hex 32\`)`);
   }
   const maxBytes = { ...defaultsOf(MEDIA_TYPE_RULES, (r) => r.maxBytes), ...options.maxBytes };
   for (const [type, n] of Object.entries(maxBytes)) positiveInt(n, `size limit of ${type}`);
   const dailyQuotas = { ...DEFAULT_DAILY_QUOTAS, ...options.dailyQuotas };
   for (const [path, n] of Object.entries(dailyQuotas)) positiveInt(n, `daily quota of ${path}`);
-  const sweepIntervalSeconds = options.sweepIntervalSeconds ?? 60;
+  const sweepIntervalSeconds = options.sweepIntervalSeconds ?? DEFAULT_SWEEP_INTERVAL_SECONDS;
   positiveInt(sweepIntervalSeconds, 'sweep interval');
   return {
     dataDir: options.dataDir,
@@ -109,7 +105,7 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     adminKey: options.adminKey,
     maxBytes,
     dailyQuotas,
-    contentTypes: { media: 'text/plain', api: 'application/json; encoding=utf-8', ...options.contentTypes },
+    contentTypes: { ...DEFAULT_CONTENT_TYPES, ...options.contentTypes },
     sweepIntervalSeconds,
   };
 }

@@ -1,9 +1,10 @@
 export { createServer, type WxMediaServer } from './server.ts';
 export { resolveOptions, ConfigError, type ServerOptions, type AppConfig, type AppKind, type ContentTypes } from './config.ts';
+export { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_BASE_URL, DEFAULT_DATA_DIR, adminKeyPath } from './defaults.ts';
 export { ManualClock, OffsetClock, systemClock, type Clock } from './clock.ts';
 export { WxError } from './errors.ts';
-export { CLOUD_GATEWAY_PATH, type CloudEnvConfig } from './cloud/gateway.ts';
-export { parseCloudEnvFlag, implicitCloudEnv, CloudEnvFlagError } from './cloud/envs.ts';
+export { implicitCloudEnv, type CloudEnvConfig } from './cloud/envs.ts';
+export { parseCloudEnvFlag, CloudEnvFlagError } from './cloud/env-rules.ts';
 export { encodeFunctionToken, type FunctionIdentity } from './cloud/function-token.ts';
 export type { BlobStore, StagedBlob, BlobInfo, BlobWriteMeta, ByteRange, OpenedBlob } from './storage/blob-store.ts';
 export { BlobTooLargeError } from './storage/blob-store.ts';
@@ -11,4 +12,3 @@ export type { StateStore, StateWriteOptions } from './storage/state-store.ts';
 export { FsBlobStore } from './storage/fs-blob-store.ts';
 export { LmdbStateStore } from './storage/lmdb-state-store.ts';
 export { MemoryStateStore } from './storage/memory-state-store.ts';
-export { ADMIN_PREFIX } from './http/routes/admin.ts';

@@ -4,8 +4,9 @@ import { pino, type Logger } from 'pino';
 import { REDACTED } from '@wxmedia/protocol';
 import { OffsetClock, ManualClock, nowSeconds, systemClock, type Clock } from './clock.ts';
 import { ConfigError, resolveOptions, type ResolvedOptions, type ServerOptions } from './config.ts';
-import { implicitCloudEnv } from './cloud/envs.ts';
-import { registerCloudGateway, type CloudEnvConfig } from './cloud/gateway.ts';
+import { implicitCloudEnv, type CloudEnvConfig } from './cloud/envs.ts';
+import { registerCloudGateway } from './cloud/gateway.ts';
+import { DEFAULT_HOST, DEFAULT_PORT } from './defaults.ts';
 import { buildHttpApp } from './http/app.ts';
 import type { ServerContext } from './http/context.ts';
 import { adminRoutes } from './http/routes/admin.ts';
@@ -34,7 +35,7 @@ export interface WxMediaServer {
   readonly devApp: App | undefined;
   readonly adminKey: string;
   readonly logger: Logger;
-  /** Set once listening, e.g. `http://127.0.0.1:8720`. */
+  /** Set once listening, e.g. `http://127.0.0.1:8720` (DEFAULT_BASE_URL). */
   readonly url: string | undefined;
   listen(options?: { host?: string; port?: number }): Promise<{ url: string }>;
   /** Deletes the bytes of every expired media now (the sweeper also runs on a timer). */
@@ -120,8 +121,8 @@ async function assemble(
       return url;
     },
     async listen(listenOptions = {}) {
-      const address = await app.listen({ host: listenOptions.host ?? '127.0.0.1', port: listenOptions.port ?? 8720 });
-      url = address.replace('[::1]', '127.0.0.1');
+      const address = await app.listen({ host: listenOptions.host ?? DEFAULT_HOST, port: listenOptions.port ?? DEFAULT_PORT });
+      url = address.replace('[::1]', DEFAULT_HOST);
       sweeper.start();
       return { url };
     },

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { WxMediaAdminClient, type AppKind } from '@wxmedia/sdk';
+import { APP_KINDS, isAppKind } from '@wxmedia/protocol';
+import { WxMediaAdminClient } from '@wxmedia/sdk';
 import { CliError } from '../serve-config.ts';
 import { action, adminKeyOf, baseUrlOf, withAdminOptions, type AdminFlags } from './client-options.ts';
 
@@ -40,8 +41,8 @@ export function addAppsCommand(program: Command): void {
     .action(
       action(
         async (flags: AddFlags) => {
-          if (flags.kind !== 'miniprogram' && flags.kind !== 'official') throw new CliError(`--kind must be miniprogram or official, got "${flags.kind}"`);
-          const kind: AppKind = flags.kind;
+          const kind = flags.kind;
+          if (!isAppKind(kind)) throw new CliError(`--kind must be ${APP_KINDS.join(' or ')}, got "${kind}"`);
           await withAdmin(flags, async (admin) => {
             const made = await admin.addApp({
               kind,

@@ -1,13 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { redactValues } from '@wxmedia/protocol';
 import { WeChatClient, WeChatError, WxMediaError, type TokenGrant } from '@wxmedia/sdk';
+import { DEFAULT_BASE_URL, DEFAULT_DATA_DIR, adminKeyPath } from '@wxmedia/server';
 import { CliError } from '../serve-config.ts';
 
 /** Where the client commands point when nothing says otherwise: a `wxmedia serve` on this machine. */
-export const DEFAULT_BASE_URL = 'http://127.0.0.1:8720';
-const DEFAULT_DATA_DIR = '.wxmedia';
+export { DEFAULT_BASE_URL };
 
 /** The target and credential flags every client command shares (each also read from the environment). */
 export interface ClientFlags {
@@ -71,7 +70,7 @@ export function withAdminOptions(command: Command): Command {
 export async function adminKeyOf(flags: AdminFlags, env: Env = process.env): Promise<string> {
   const given = flags.adminKey ?? env['WXMEDIA_ADMIN_KEY'];
   if (given) return given;
-  const file = join(flags.data ?? env['WXMEDIA_DATA'] ?? DEFAULT_DATA_DIR, 'admin.key');
+  const file = adminKeyPath(flags.data ?? env['WXMEDIA_DATA'] ?? DEFAULT_DATA_DIR);
   try {
     return (await readFile(file, 'utf8')).trim();
   } catch {

@@ -4,8 +4,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
-import { redactValues } from '@wxmedia/protocol';
-import { encodeFunctionToken } from '@wxmedia/server';
+import { CLOUD_GATEWAY_PATH, redactValues } from '@wxmedia/protocol';
+import { DEFAULT_BASE_URL, encodeFunctionToken } from '@wxmedia/server';
 import { CliError } from '../serve-config.ts';
 import { baseUrlOf, credentialsOf } from './client-options.ts';
 
@@ -71,7 +71,7 @@ export function addRunFunctionCommand(program: Command): void {
     .argument('<path>', "the function's folder (with index.js and config.json) or its entry .js file")
     .option('--event <json>', 'event passed to main, as JSON (default {})')
     .option('--env <env>', 'cloud env id (default: the appid, the app\'s implicit env)')
-    .option('--base-url <url>', 'wxmedia server (WXMEDIA_BASE_URL, default http://127.0.0.1:8720)')
+    .option('--base-url <url>', `wxmedia server (WXMEDIA_BASE_URL, default ${DEFAULT_BASE_URL})`)
     .option('--appid <appid>', 'app id (WXMEDIA_APPID)')
     .option('--secret <secret>', 'app secret (WXMEDIA_SECRET; prefer the variable, flags show in ps)')
     .option('--timeout <seconds>', 'kill the function after this long (default: config.json timeout, else 60)')
@@ -206,7 +206,7 @@ function functionEnv(o: RunFunctionOptions & { env: string; name: string; openap
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!INHERIT_BLOCKLIST.test(k) && !k.startsWith('WXMEDIA_')) env[k] = v;
   Object.assign(env, {
-    TCB_CONTEXT_CNFG: JSON.stringify({ URL: `${o.baseUrl.replace(/\/+$/, '')}/admin` }),
+    TCB_CONTEXT_CNFG: JSON.stringify({ URL: `${o.baseUrl.replace(/\/+$/, '')}${CLOUD_GATEWAY_PATH}` }),
     TENCENTCLOUD_SECRETID: o.appid,
     TENCENTCLOUD_SECRETKEY: o.secret,
     TENCENTCLOUD_RUNENV: 'SCF',

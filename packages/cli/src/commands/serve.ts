@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { CloudEnvFlagError, ConfigError, createServer, parseCloudEnvFlag, type CloudEnvConfig } from '@wxmedia/server';
+import { ADMIN_PATHS, CLOUD_GATEWAY_PATH } from '@wxmedia/protocol';
+import { CloudEnvFlagError, ConfigError, adminKeyPath, createServer, parseCloudEnvFlag, type CloudEnvConfig } from '@wxmedia/server';
 import { CliError, DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, resolveServeSettings, type ServeFlags } from '../serve-config.ts';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -23,7 +24,7 @@ export function addServeCommand(program: Command): void {
     .option('--app <appid:secret>', 'an app to serve, APPID:SECRET[:official]; repeatable (WXMEDIA_APPS=a:s,b:t)', collect)
     .option('--cloud-env <spec>', 'a cloud env for wx-server-sdk, ENV=APPID[…]; repeatable (docs/cloud-call.md)', collectCloudEnv)
     .option('--config <file>', 'JSON config file (WXMEDIA_CONFIG); flags and env win over it')
-    .option('--time-travel', 'allow POST /wxmedia/admin/clock to move time forward (reproduce 42001, expiry)')
+    .option('--time-travel', `allow POST ${ADMIN_PATHS.clock} to move time forward (reproduce 42001, expiry)`)
     .option('--log-level <level>', 'fatal|error|warn|info|debug|silent (WXMEDIA_LOG_LEVEL, default info)')
     .action(async (flags: ServeFlags) => {
       const settings = resolveServeSettings(flags, process.env);
@@ -72,8 +73,8 @@ function printBanner(url: string, dataDir: string, devApp: { appid: string; secr
   const secret = devApp?.secret ?? 'SECRET';
   lines.push(
     `  token:   curl "${url}/cgi-bin/token?grant_type=client_credential&appid=${appid}&secret=${secret}"`,
-    `  cloud:   TCB_CONTEXT_CNFG='{"URL":"${url}/admin"}' TENCENTCLOUD_SECRETID=${appid} TENCENTCLOUD_SECRETKEY=${secret} (see docs/cloud-call.md)`,
-    `  admin:   ${url}/wxmedia/admin (Authorization: Bearer $(cat ${dataDir}/admin.key))`,
+    `  cloud:   TCB_CONTEXT_CNFG='{"URL":"${url}${CLOUD_GATEWAY_PATH}"}' TENCENTCLOUD_SECRETID=${appid} TENCENTCLOUD_SECRETKEY=${secret} (see docs/cloud-call.md)`,
+    `  admin:   ${url}${ADMIN_PATHS.root} (Authorization: Bearer $(cat ${adminKeyPath(dataDir)}))`,
   );
   process.stdout.write(`${lines.join('\n')}\n`);
 }

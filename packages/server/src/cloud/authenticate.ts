@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { systemClock } from '../clock.ts';
-import type { CloudEnvConfig, CloudGatewayDeps } from './gateway.ts';
-import { acceptedSecretKey } from './envs.ts';
+import { acceptedSecretKey, type CloudEnvConfig } from './envs.ts';
+import type { CloudGatewayDeps } from './gateway-deps.ts';
 import { CloudGatewayError } from './gateway-errors.ts';
 import type { GatewayForm } from './request-body.ts';
 import { parseTc3Authorization, verifyTc3 } from './tc3-signature.ts';

@@ -1,20 +1,25 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Logger } from 'pino';
-import { RID_PATTERN, newRid, redact } from '@wxmedia/protocol';
-import { nowSeconds, type Clock } from '../clock.ts';
+import { CLOUD_GATEWAY_PATH, RID_PATTERN, newRid, redact } from '@wxmedia/protocol';
+import { nowSeconds } from '../clock.ts';
 // For FastifyRequest.wxErrcode (the access log's errcode), declared by the HTTP layer.
 import type {} from '../http/context.ts';
-import type { MediaService } from '../services/media-types.ts';
 import { authenticateGatewayRequest } from './authenticate.ts';
 import { continueBody } from '../http/expect-continue.ts';
 import { drain } from '../http/request.ts';
-import { dispatchCloudCall, isImplementedApi, type QuotaCharger } from './dispatch.ts';
+import { dispatchCloudCall, isImplementedApi } from './dispatch.ts';
 import { isApiAllowed } from './envs.ts';
 import { decodeFunctionToken } from './function-token.ts';
+import type { CloudGatewayDeps } from './gateway-deps.ts';
 import { CLOUD_CALL_ERROR_CODES, CloudGatewayError, TCB_GATEWAY_ERRORS } from './gateway-errors.ts';
 import { API_TYPE_OPEN_API, ProtobufError, decodeCommApiData, encodeCommOpenApiResp, type CommOpenApiResp } from './protobuf.ts';
 import { readGatewayForm, textField, binaryField } from './request-body.ts';
 import { gatewayCodeResp } from './result.ts';
+
+const DEFAULT_MAX_REQUEST_BYTES = 16 * 1024 * 1024;
+const MAX_TEXT_FIELD_BYTES = 64 * 1024;
+/** The only action `cloud.openapi.*` uses (@cloudbase/node-sdk callCompatibleWxOpenApi). */
+const ACTION_OPEN_API = 'wx.openApi';
+const JSON_ERROR_TYPE = 'application/json; charset=utf-8';
 
 /**
  * The cloud-call gateway: what an unmodified wx-server-sdk talks to (protocol: docs/cloud-call.md).
@@ -23,47 +28,6 @@ import { gatewayCodeResp } from './result.ts';
  *   → 200 application/octet-stream     protobuf CommOpenApiResp (WeChat's JSON or the media bytes inside)
  *   → 200 application/json; charset=utf-8  {code, message, requestId}: a Tencent Cloud gateway error
  */
-export interface CloudEnvConfig {
-  /** The cloud environment id the SDK sends (`env=`). */
-  readonly env: string;
-  /** The app whose media this env reads and writes. */
-  readonly appid: string;
-  /**
-   * Tencent Cloud credentials the SDK signs with (TC3-HMAC-SHA256). Absent: only the app's own credentials
-   * (secretId = appid, secretKey = app secret) are accepted — which are accepted for every env of the app anyway.
-   */
-  readonly secretId?: string;
-  readonly secretKey?: string;
-  /** Allowed cloud-call APIs, as in a function's config.json `permissions.openapi`; undefined = both media APIs. */
-  readonly openapi?: readonly string[];
-}
-
-export interface CloudGatewayDeps {
-  /** Looks an env up (explicit --cloud-env entries, and one implicit env per app: see envs.ts implicitCloudEnv). */
-  readonly env: (env: string) => Promise<CloudEnvConfig | undefined>;
-  readonly media: MediaService;
-  /** The daily quotas HTTPS calls spend: a cloud upload or get counts against the same ones. Absent: no quota. */
-  readonly quotas?: QuotaCharger;
-  readonly clock: Clock;
-  readonly logger: Logger;
-  /**
-   * Judges signature freshness. Default: real time, NOT `clock`: the SDK signs with the caller's wall clock, so a
-   * server whose clock was moved forward (time travel) must still accept fresh signatures.
-   */
-  readonly signatureClock?: Clock;
-  /** Path the SDK posts to. Default `/admin` (wx-server-sdk's own default path, and TCB_CONTEXT_CNFG's). */
-  readonly path?: string;
-  /** Bound on a request body. Default 16 MiB: above every media size limit plus the protobuf and form overhead. */
-  readonly maxRequestBytes?: number;
-}
-
-export const CLOUD_GATEWAY_PATH = '/admin';
-const DEFAULT_MAX_REQUEST_BYTES = 16 * 1024 * 1024;
-const MAX_TEXT_FIELD_BYTES = 64 * 1024;
-/** The only action `cloud.openapi.*` uses (@cloudbase/node-sdk callCompatibleWxOpenApi). */
-const ACTION_OPEN_API = 'wx.openApi';
-const JSON_ERROR_TYPE = 'application/json; charset=utf-8';
-
 export async function registerCloudGateway(app: FastifyInstance, deps: CloudGatewayDeps): Promise<void> {
   const path = deps.path ?? CLOUD_GATEWAY_PATH;
   const maxBytes = deps.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { sameSecret } from '@wxmedia/protocol';
-import type { AppConfig, AppKind } from '../config.ts';
+import { isAppKind, sameSecret, type AppKind } from '@wxmedia/protocol';
+import type { AppConfig } from '../config.ts';
 import type { StateStore } from '../storage/state-store.ts';
 
 export interface App {
@@ -89,7 +89,7 @@ function parse(json: string | undefined): App | undefined {
   try {
     const v = JSON.parse(json) as Partial<App>;
     if (typeof v.appid !== 'string' || typeof v.secret !== 'string') return undefined;
-    return { appid: v.appid, secret: v.secret, kind: v.kind === 'official' ? 'official' : 'miniprogram', createdAt: Number(v.createdAt) || 0 };
+    return { appid: v.appid, secret: v.secret, kind: isAppKind(v.kind) ? v.kind : 'miniprogram', createdAt: Number(v.createdAt) || 0 };
   } catch {
     return undefined;
   }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { adminKeyPath } from '../defaults.ts';
 import type { StateStore } from '../storage/state-store.ts';
 
 /**
@@ -17,12 +17,12 @@ export async function loadSigningKey(state: StateStore, configured: string | und
 }
 
 /**
- * The admin API's bearer key: configured, or kept in `<dataDir>/admin.key` (mode 0600) so the CLI on the same
- * machine finds it without being told.
+ * The admin API's bearer key: configured, or kept in `<dataDir>/admin.key` (mode 0600, adminKeyPath) so the CLI on
+ * the same machine finds it without being told.
  */
 export async function loadAdminKey(dataDir: string, configured: string | undefined): Promise<string> {
   if (configured) return configured;
-  const file = join(dataDir, 'admin.key');
+  const file = adminKeyPath(dataDir);
   try {
     const key = (await readFile(file, 'utf8')).trim();
     if (key) return key;

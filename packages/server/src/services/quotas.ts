@@ -1,10 +1,9 @@
-import { CLEAR_QUOTA_MONTHLY_LIMIT, DEFAULT_DAILY_QUOTAS, quotaDay, quotaMonth, type QuotaPath } from '@wxmedia/protocol';
+import { CLEAR_QUOTA_MONTHLY_LIMIT, QUOTA_PATHS, quotaDay, quotaMonth, type QuotaPath } from '@wxmedia/protocol';
 import { nowSeconds, type Clock } from '../clock.ts';
 import { WxError } from '../errors.ts';
 import type { StateStore } from '../storage/state-store.ts';
 
 const DAY_MS = 86_400_000;
-const QUOTA_PATHS = Object.keys(DEFAULT_DAILY_QUOTAS) as QuotaPath[];
 
 export interface QuotaStatus {
   readonly daily_limit: number;

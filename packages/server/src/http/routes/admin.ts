@@ -1,15 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { sameSecret } from '@wxmedia/protocol';
+import { ADMIN_PATHS, sameSecret, type AppKind } from '@wxmedia/protocol';
 import { nowSeconds } from '../../clock.ts';
-import type { AppKind } from '../../config.ts';
+import { appFieldsProblem } from '../../services/app-fields.ts';
 import type { ServerContext } from '../context.ts';
 import { readSmallBody } from '../request.ts';
 import { jsonBytes } from '../reply.ts';
 
 /** wxmedia's own API (not WeChat's), under /wxmedia/admin, behind `Authorization: Bearer <admin key>`. */
-export const ADMIN_PREFIX = '/wxmedia/admin';
-
-const APPID = /^[A-Za-z0-9_-]{1,64}$/;
 
 interface AdminFailure {
   readonly status: number;
@@ -25,26 +22,19 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext, extras: { 
     return false;
   };
 
-  app.get(`${ADMIN_PREFIX}/apps`, async (request, reply) => {
+  app.get(ADMIN_PATHS.apps, async (request, reply) => {
     if (!(await guard(request, reply))) return reply;
     const apps = ctx.apps.list().map(({ appid, kind, createdAt }) => ({ appid, kind, createdAt }));
     return ok(request, reply, { apps });
   });
 
-  app.post(`${ADMIN_PREFIX}/apps`, async (request, reply) => {
+  app.post(ADMIN_PATHS.apps, async (request, reply) => {
     if (!(await guard(request, reply))) return reply;
     const body = await jsonBody(request);
     if (!body) return fail(request, reply, { status: 400, errmsg: 'body must be a JSON object {appid?, secret?, kind?}' });
     const { appid, secret, kind } = body;
-    if (appid !== undefined && (typeof appid !== 'string' || !APPID.test(appid))) {
-      return fail(request, reply, { status: 400, errmsg: 'appid must be 1-64 characters of [A-Za-z0-9_-]' });
-    }
-    if (secret !== undefined && (typeof secret !== 'string' || secret.length < 8)) {
-      return fail(request, reply, { status: 400, errmsg: 'secret must be a string of at least 8 characters' });
-    }
-    if (kind !== undefined && kind !== 'miniprogram' && kind !== 'official') {
-      return fail(request, reply, { status: 400, errmsg: 'kind must be "miniprogram" or "official"' });
-    }
+    const problem = appFieldsProblem(body, { required: false });
+    if (problem) return fail(request, reply, { status: 400, errmsg: problem });
     if (typeof appid === 'string' && (await ctx.apps.get(appid))) {
       return fail(request, reply, { status: 409, errmsg: `app ${appid} exists` });
     }
@@ -55,21 +45,21 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext, extras: { 
     return ok(request, reply, { appid: made.appid, secret: made.secret, kind: made.kind });
   });
 
-  app.delete<{ Params: { appid: string } }>(`${ADMIN_PREFIX}/apps/:appid`, async (request, reply) => {
+  app.delete<{ Params: { appid: string } }>(`${ADMIN_PATHS.apps}/:appid`, async (request, reply) => {
     if (!(await guard(request, reply))) return reply;
     const deleted = await ctx.apps.remove(request.params.appid);
     if (!deleted) return fail(request, reply, { status: 404, errmsg: `no app ${request.params.appid}` });
     return ok(request, reply, { deleted: true });
   });
 
-  app.get<{ Querystring: { appid?: string; limit?: string } }>(`${ADMIN_PREFIX}/media`, async (request, reply) => {
+  app.get<{ Querystring: { appid?: string; limit?: string } }>(ADMIN_PATHS.media, async (request, reply) => {
     if (!(await guard(request, reply))) return reply;
     const limit = Math.min(Math.max(Number(request.query.limit) || 50, 1), 1000);
     const media = await ctx.blobs.list({ limit, ...(request.query.appid ? { appid: request.query.appid } : {}) });
     return ok(request, reply, { media });
   });
 
-  app.post(`${ADMIN_PREFIX}/clock`, async (request, reply) => {
+  app.post(ADMIN_PATHS.clock, async (request, reply) => {
     if (!(await guard(request, reply))) return reply;
     if (!extras.advanceClock) return fail(request, reply, { status: 404, errmsg: 'time travel is off: start the server with --time-travel' });
     const body = await jsonBody(request);
