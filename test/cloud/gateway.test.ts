@@ -13,7 +13,7 @@ import { systemClock } from '../../packages/server/src/clock.ts';
 import { registerCloudGateway } from '../../packages/server/src/cloud/gateway.ts';
 import { implicitCloudEnv, type CloudEnvConfig } from '../../packages/server/src/cloud/envs.ts';
 import { encodeFunctionToken } from '../../packages/server/src/cloud/function-token.ts';
-import { CLOUD_CALL_ERROR_CODES, TCB_GATEWAY_ERRORS } from '../../packages/server/src/cloud/gateway-errors.ts';
+import { CLOUD_CALL_ERRORS, TCB_GATEWAY_ERRORS } from '../../packages/server/src/cloud/gateway-errors.ts';
 import { decodeCommOpenApiResp, encodeCommApiData } from '../../packages/server/src/cloud/protobuf.ts';
 import { WxError } from '../../packages/server/src/errors.ts';
 import type { MediaService, OpenMediaResult, UploadInput, UploadResult } from '../../packages/server/src/services/media-types.ts';
@@ -28,7 +28,7 @@ const LIMITED: CloudEnvConfig = {
   secretKey: 'limited-env-key',
   openapi: [CLOUD_APIS.uploadTempMedia],
 };
-const NO_PERMISSION = { errCode: CLOUD_CALL_ERROR_CODES.NO_PERMISSION, errMsg: 'system error: error code: -604101' };
+const NO_PERMISSION = { errCode: CLOUD_CALL_ERRORS.NO_PERMISSION.errorCode, errMsg: 'system error: error code: -604101' };
 const codeAndMsg = (o: Record<string, unknown> | undefined) => ({ errCode: o?.['errCode'], errMsg: o?.['errMsg'] });
 const RID_TAIL = / rid: [0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}$/;
 
@@ -218,9 +218,9 @@ describe('cloud gateway with raw requests signed by the SDK\'s signer', () => {
   it('an API the function may call but wxmedia lacks → errorCode -604100; one it may not → -604101', async () => {
     const token = encodeFunctionToken({ name: 'f', openapi: ['security.msgSecCheck'] });
     const found = await rawGatewayCall({ url, secretId: APP.appid, secretKey: APP.secret, fields: fields('security.msgSecCheck', [], { wxCloudApiToken: token }) });
-    assert.equal(decodeCommOpenApiResp(found.body).errorCode, CLOUD_CALL_ERROR_CODES.API_NOT_FOUND);
+    assert.equal(decodeCommOpenApiResp(found.body).errorCode, CLOUD_CALL_ERRORS.API_NOT_FOUND.errorCode);
     const denied = await rawGatewayCall({ url, secretId: APP.appid, secretKey: APP.secret, fields: fields('security.msgSecCheck', []) });
-    assert.equal(decodeCommOpenApiResp(denied.body).errorCode, CLOUD_CALL_ERROR_CODES.NO_PERMISSION);
+    assert.equal(decodeCommOpenApiResp(denied.body).errorCode, CLOUD_CALL_ERRORS.NO_PERMISSION.errorCode);
   });
 
   it('an action other than wx.openApi → INVALID_PARAM', async () => {

@@ -1,4 +1,5 @@
 export { ERRCODES, type ErrcodeInfo, type ErrcodeName } from './errcodes.ts';
+export { ADMIN_ERRORS, adminErrorMessage, type AdminErrorInfo, type AdminErrorName } from './admin-errors.ts';
 export {
   MEDIA_TTL_SECONDS,
   TOKEN_TTL_SECONDS,

@@ -2,22 +2,18 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { ERRCODES } from '@wxmedia/protocol';
+import { tableRows } from '../../../test/helpers/markdown.ts';
 
 const doc = readFileSync(new URL('../../../docs/errcodes.md', import.meta.url), 'utf8');
 
 /** Rows of the table: errcode → [errmsg, when]. */
-function tableRows(): Map<number, [string, string]> {
-  const rows = new Map<number, [string, string]>();
-  for (const line of doc.split('\n')) {
-    const m = /^\| (-?\d+) \| (.*) \| (.*) \|$/.exec(line);
-    if (m) rows.set(Number(m[1]), [m[2]!.replaceAll('\\|', '|'), m[3]!.replaceAll('\\|', '|')]);
-  }
-  return rows;
+function tableByErrcode(): Map<number, [string, string]> {
+  return new Map(tableRows(doc, ['errcode', 'errmsg', 'when']).map(([errcode, errmsg, when]) => [Number(errcode), [errmsg ?? '', when ?? '']]));
 }
 
 describe('docs/errcodes.md', () => {
   it('has one row per catalog entry, with the same errmsg and explanation', () => {
-    const rows = tableRows();
+    const rows = tableByErrcode();
     const catalog = Object.values(ERRCODES);
     assert.equal(rows.size, catalog.length, 'row count differs from the catalog');
     for (const e of catalog) {

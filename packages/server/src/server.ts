@@ -9,7 +9,7 @@ import { registerCloudGateway } from './cloud/gateway.ts';
 import { DEFAULT_HOST, DEFAULT_PORT } from './defaults.ts';
 import { buildHttpApp } from './http/app.ts';
 import type { ServerContext } from './http/context.ts';
-import { adminRoutes } from './http/routes/admin.ts';
+import { registerAdminRoutes } from './http/routes/admin.ts';
 import { healthRoute } from './http/routes/health.ts';
 import { mediaGetRoute } from './http/routes/media-get.ts';
 import { mediaUploadRoute } from './http/routes/media-upload.ts';
@@ -97,7 +97,7 @@ async function assemble(
   mediaGetRoute(app, ctx);
   quotaRoutes(app, ctx);
   const advanceClock = options.timeTravel && (clock instanceof OffsetClock || clock instanceof ManualClock) ? (s: number) => clock.advance(s) : undefined;
-  adminRoutes(app, ctx, advanceClock ? { advanceClock } : {});
+  await registerAdminRoutes(app, ctx, advanceClock ? { advanceClock } : {});
   await registerCloudGateway(app, {
     env: async (env) => cloudEnv(env, options.cloudEnvs, apps),
     media,

@@ -3,6 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ERRCODES, MEDIA_ID_PATTERN, MEDIA_TTL_SECONDS } from '@wxmedia/protocol';
+import type { InjectOptions } from 'fastify';
 import type { BlobStore } from '@wxmedia/server';
 import { AMR, GIF_1X1, JPEG_MIN, OFFICIAL, OTHER, PNG_1X1, startFixture, type Fixture } from './fixture.ts';
 
@@ -219,5 +220,30 @@ describe('admin API', () => {
     assert.equal(del.statusCode, 200);
     const r = await f.server.app.inject({ url: `/cgi-bin/media/get?access_token=${token}&media_id=x` });
     assert.equal(r.json<{ errcode: number }>().errcode, ERRCODES.INVALID_CREDENTIAL.errcode, 'a removed app\'s token is refused');
+  });
+
+  it('answers every failure from ADMIN_ERRORS: its HTTP status (also as errcode), its code, its message and the rid', async () => {
+    const { ADMIN_ERRORS, APPID_RULE, RID_PATTERN } = await import('@wxmedia/protocol');
+    const cases: [string, InjectOptions, keyof typeof ADMIN_ERRORS, RegExp][] = [
+      ['no key', { url: '/wxmedia/admin/apps' }, 'UNAUTHORIZED', /^admin key missing or wrong/],
+      ['not JSON', { method: 'POST', url: '/wxmedia/admin/apps', headers: auth(), payload: '[1]' }, 'BODY_NOT_OBJECT', /^body must be a JSON object \{appid\?, secret\?, kind\?\}/],
+      ['bad appid', { method: 'POST', url: '/wxmedia/admin/apps', headers: auth(), payload: '{"appid":"no spaces"}' }, 'INVALID_APP', new RegExp(`^invalid app: appid must be ${APPID_RULE.replace(/[[\]]/g, '\\$&')}`)],
+      ['short secret', { method: 'POST', url: '/wxmedia/admin/apps', headers: auth(), payload: '{"secret":"short"}' }, 'INVALID_APP', /^invalid app: secret must be/],
+      ['bad kind', { method: 'POST', url: '/wxmedia/admin/apps', headers: auth(), payload: '{"kind":"game"}' }, 'INVALID_APP', /^invalid app: kind must be "miniprogram" or "official"/],
+      ['existing appid', { method: 'POST', url: '/wxmedia/admin/apps', headers: auth(), payload: JSON.stringify({ appid: OTHER.appid }) }, 'APP_EXISTS', new RegExp(`^app ${OTHER.appid} exists`)],
+      ['unknown app', { method: 'DELETE', url: '/wxmedia/admin/apps/wxnobody', headers: auth() }, 'APP_NOT_FOUND', /^no app wxnobody/],
+      ['time travel off', { method: 'POST', url: '/wxmedia/admin/clock', headers: auth(), payload: '{"advance":1}' }, 'TIME_TRAVEL_OFF', /^time travel is off/],
+    ];
+    for (const [what, request, code, message] of cases) {
+      const r = await f.server.app.inject(request);
+      const { status } = ADMIN_ERRORS[code];
+      assert.equal(r.statusCode, status, what);
+      assert.equal(r.headers['content-type'], 'application/json; charset=utf-8', what);
+      const body = r.json<{ errcode: number; errmsg: string; code: string }>();
+      assert.equal(body.errcode, status, what);
+      assert.equal(body.code, code, what);
+      assert.match(body.errmsg, message, what);
+      assert.match(body.errmsg.split(' rid: ')[1] ?? '', RID_PATTERN, what);
+    }
   });
 });

@@ -1,9 +1,9 @@
 import type { Readable } from 'node:stream';
-import { CLOUD_APIS, ERRCODES, MEDIA_FORMATS, MEDIA_TYPE_RULES, PATHS, isMediaType, type QuotaPath } from '@wxmedia/protocol';
+import { CLOUD_APIS, ERRCODES, MEDIA_FORMATS, PATHS, uploadReplyFields, type QuotaPath } from '@wxmedia/protocol';
 import { WxError, isWxError } from '../errors.ts';
 import type { MediaService } from '../services/media-types.ts';
 import type { CommOpenApiResp, KeyValuePair } from './protobuf.ts';
-import { binaryResp, wechatErrorResp, wechatOkResp } from './result.ts';
+import { binaryResp, jsonResp, wechatErrorResp } from './result.ts';
 
 /**
  * apiName → the media service, the same one the HTTPS routes use, so a media_id made one way is read the other.
@@ -53,7 +53,7 @@ export async function dispatchCloudCall(api: string, call: CloudCall, deps: Disp
   }
 }
 
-/** seed 000, "Cloud Call": `{type, media: {contentType, value}}` → `{type, media_id, created_at}`. */
+/** uploadTempMedia's cloud call: `{type, media: {contentType, value}}` → `{type, media_id, created_at}` (no `item`). */
 async function uploadTempMedia(call: CloudCall, deps: DispatchDeps): Promise<CommOpenApiResp> {
   await deps.quotas?.charge(call.appid, PATHS.upload);
   const type = jsonParam(call.pairs, 'type');
@@ -66,11 +66,10 @@ async function uploadTempMedia(call: CloudCall, deps: DispatchDeps): Promise<Com
     filename: mediaFilename(media),
     body: once(media.value),
   });
-  const idKey = isMediaType(result.type) ? MEDIA_TYPE_RULES[result.type].idKey : 'media_id';
-  return wechatOkResp({ type: result.type, [idKey]: result.mediaId, created_at: result.createdAt });
+  return jsonResp(uploadReplyFields(result));
 }
 
-/** seed 001, "Cloud Call": `{mediaId}` → the bytes and their MIME type. */
+/** getTempMedia's cloud call: `{mediaId}` → the bytes and their MIME type. */
 async function getTempMedia(call: CloudCall, deps: DispatchDeps): Promise<CommOpenApiResp> {
   await deps.quotas?.charge(call.appid, PATHS.get);
   const mediaId = jsonParam(call.pairs, 'media_id');

@@ -1,6 +1,11 @@
+import type { FastifyReply } from 'fastify';
+import type { CommOpenApiResp } from './protobuf.ts';
+
 /**
  * The errors the cloud-call gateway itself produces (as opposed to WeChat errcodes, which come from
- * @wxmedia/protocol's ERRCODES and travel inside a successful gateway reply). Declared once, as data.
+ * @wxmedia/protocol's ERRCODES and travel inside a successful gateway reply). Declared once, as data, each family
+ * rendered by the one function below it; docs/cloud-call.md's two error tables are kept in step with these
+ * catalogs by a test (gateway-errors.test.ts).
  *
  * Two kinds, and how wx-server-sdk 4.0.2 surfaces each (read from its `callWXOpenAPI` / `toSDKError`):
  *
@@ -35,13 +40,13 @@ export const TCB_GATEWAY_ERRORS = define({
     // Captured: "SIGN_PARAM_INVALID: secret id error".
     code: 'SIGN_PARAM_INVALID',
     message: 'secret id error',
-    when: 'The secretId is neither the env\'s nor its app\'s appid.',
+    when: 'The secretId is neither the env\'s nor its app\'s appid (Tencent\'s own wording).',
   },
   SIGNATURE_EXPIRED: {
     // Captured: "SIGN_PARAM_INVALID signature is expired" (a machine whose clock is off).
     code: 'SIGN_PARAM_INVALID',
     message: 'signature is expired',
-    when: 'X-Timestamp is more than X-Signature-Expires (at most 600) seconds old, or more than 300 s in the future.',
+    when: 'X-Timestamp is more than X-Signature-Expires (at most 600) seconds old, or more than 300 s in the future (Tencent\'s own wording).',
   },
   SIGNATURE_MISMATCH: {
     code: 'SIGN_PARAM_INVALID',
@@ -73,17 +78,40 @@ export const TCB_GATEWAY_ERRORS = define({
 export type TcbGatewayErrorName = keyof typeof TCB_GATEWAY_ERRORS;
 
 /**
- * WeChat-side gateway codes, values of wx-server-sdk's own ERR_CODE table (`src/config/error.config.ts`).
+ * WeChat-side gateway codes, values of wx-server-sdk's own ERR_CODE table (`src/config/error.config.ts`, `sdkName`).
  * The SDK turns them into `errMsg: "system error: error code: <n>"` by itself; no text travels.
  */
-export const CLOUD_CALL_ERROR_CODES = {
-  /** `WX_FUNCTIONS_SERVER_OPENAPI_NOT_FOUND`: 'API not found' — allowed, but not an API wxmedia implements. */
-  API_NOT_FOUND: -604100,
-  /** `WX_FUNCTIONS_SERVER_OPENAPI_NO_PERMISSION`: 'function has no permission to call this API'. */
-  NO_PERMISSION: -604101,
-} as const;
+export interface CloudCallError {
+  readonly errorCode: number;
+  readonly sdkName: string;
+  readonly when: string;
+}
 
-/** Thrown inside the gateway; rendered as a Tencent Cloud gateway error by the route. */
+function defineCloudCall<const T extends Record<string, CloudCallError>>(catalog: T): T {
+  return catalog;
+}
+
+export const CLOUD_CALL_ERRORS = defineCloudCall({
+  API_NOT_FOUND: {
+    errorCode: -604100,
+    sdkName: 'WX_FUNCTIONS_SERVER_OPENAPI_NOT_FOUND',
+    when: 'The API is allowed but is not one wxmedia implements (or `requestData` is not an `OPEN_API` call).',
+  },
+  NO_PERMISSION: {
+    errorCode: -604101,
+    sdkName: 'WX_FUNCTIONS_SERVER_OPENAPI_NO_PERMISSION',
+    when: 'The API is not in the env\'s list or in the function\'s config.json `permissions.openapi`, or `cloud.openapi({appid})` names another app.',
+  },
+});
+
+export type CloudCallErrorName = keyof typeof CLOUD_CALL_ERRORS;
+
+/** The one renderer of WeChat-side gateway codes: a CommOpenApiResp with only `errorCode` set. */
+export function cloudCallErrorResp(name: CloudCallErrorName): CommOpenApiResp {
+  return { errorCode: CLOUD_CALL_ERRORS[name].errorCode };
+}
+
+/** Thrown inside the gateway; rendered by sendGatewayError. */
 export class CloudGatewayError extends Error {
   override readonly name = 'CloudGatewayError';
   constructor(
@@ -93,4 +121,16 @@ export class CloudGatewayError extends Error {
   ) {
     super(detail ? `${TCB_GATEWAY_ERRORS[kind].message} (${detail})` : TCB_GATEWAY_ERRORS[kind].message);
   }
+}
+
+/**
+ * The Content-Type of a Tencent Cloud gateway error: exactly this string, which wx-server-sdk compares to tell a
+ * gateway error from a CommOpenApiResp.
+ */
+const GATEWAY_ERROR_TYPE = 'application/json; charset=utf-8';
+
+/** The one renderer of Tencent Cloud gateway errors: HTTP 200, `{code, message, requestId}` with the request's rid. */
+export function sendGatewayError(reply: FastifyReply, error: CloudGatewayError, rid: string): FastifyReply {
+  const { code, message } = TCB_GATEWAY_ERRORS[error.kind];
+  return reply.code(200).header('content-type', GATEWAY_ERROR_TYPE).send(JSON.stringify({ code, message, requestId: rid }));
 }

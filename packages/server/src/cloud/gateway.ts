@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { CLOUD_GATEWAY_PATH, RID_PATTERN, newRid, redact } from '@wxmedia/protocol';
+import { CLOUD_GATEWAY_PATH, RID_PATTERN, newRid, parseJsonObject, redact } from '@wxmedia/protocol';
 import { nowSeconds } from '../clock.ts';
+import { logInternalError } from '../errors.ts';
 // For FastifyRequest.wxErrcode (the access log's errcode), declared by the HTTP layer.
 import type {} from '../http/context.ts';
 import { authenticateGatewayRequest } from './authenticate.ts';
@@ -10,16 +11,14 @@ import { dispatchCloudCall, isImplementedApi } from './dispatch.ts';
 import { isApiAllowed } from './envs.ts';
 import { decodeFunctionToken } from './function-token.ts';
 import type { CloudGatewayDeps } from './gateway-deps.ts';
-import { CLOUD_CALL_ERROR_CODES, CloudGatewayError, TCB_GATEWAY_ERRORS } from './gateway-errors.ts';
-import { API_TYPE_OPEN_API, ProtobufError, decodeCommApiData, encodeCommOpenApiResp, type CommOpenApiResp } from './protobuf.ts';
+import { CloudGatewayError, TCB_GATEWAY_ERRORS, cloudCallErrorResp, sendGatewayError } from './gateway-errors.ts';
+import { API_TYPE_OPEN_API, decodeCommApiData, encodeCommOpenApiResp, type CommApiData, type CommOpenApiResp } from './protobuf.ts';
 import { readGatewayForm, textField, binaryField } from './request-body.ts';
-import { gatewayCodeResp } from './result.ts';
 
 const DEFAULT_MAX_REQUEST_BYTES = 16 * 1024 * 1024;
 const MAX_TEXT_FIELD_BYTES = 64 * 1024;
 /** The only action `cloud.openapi.*` uses (@cloudbase/node-sdk callCompatibleWxOpenApi). */
 const ACTION_OPEN_API = 'wx.openApi';
-const JSON_ERROR_TYPE = 'application/json; charset=utf-8';
 
 /**
  * The cloud-call gateway: what an unmodified wx-server-sdk talks to (protocol: docs/cloud-call.md).
@@ -44,78 +43,64 @@ async function handle(request: FastifyRequest, reply: FastifyReply, deps: CloudG
   const rid = RID_PATTERN.test(request.id) ? request.id : newRid(nowSeconds(deps.clock));
   const started = Date.now();
   const log: Record<string, unknown> = { rid };
-  let bodyRead = false;
   try {
-    const auth = await authenticateGatewayRequest(request, deps);
-    Object.assign(log, { env: auth.env.env, appid: auth.env.appid });
-    continueBody(request.raw);
-    const form = await readGatewayForm(request.headers['content-type'], request.raw, { maxBytes, maxFieldBytes: MAX_TEXT_FIELD_BYTES });
-    bodyRead = true;
-    auth.verifyBody(form);
-
-    if (textField(form, 'action') !== ACTION_OPEN_API) throw new CloudGatewayError('INVALID_PARAM', `action ${JSON.stringify(textField(form, 'action'))}`);
-    const envName = textField(form, 'envname');
-    if (envName !== '' && auth.envFromQuery !== '' && envName !== auth.envFromQuery) throw new CloudGatewayError('INVALID_PARAM', 'envName differs from env');
-    const api = textField(form, 'apiname');
-    log['api'] = api;
-    const requestData = binaryField(form, 'requestdata');
-    if (!requestData || api === '') throw new CloudGatewayError('INVALID_PARAM', 'apiName or requestData missing');
-    let fn: ReturnType<typeof decodeFunctionToken>;
-    try {
-      fn = decodeFunctionToken(textField(form, 'wxcloudapitoken'));
-    } catch (e) {
-      throw new CloudGatewayError('INVALID_PARAM', (e as Error).message);
-    }
-    if (fn) log['function'] = fn.name;
-    const data = decodeCommApiData(requestData);
-
-    let resp: CommOpenApiResp;
-    if (!isApiAllowed(api, auth.env, fn?.openapi)) {
-      resp = gatewayCodeResp(CLOUD_CALL_ERROR_CODES.NO_PERMISSION);
-    } else if (data.apiType !== API_TYPE_OPEN_API || !isImplementedApi(api)) {
-      resp = gatewayCodeResp(CLOUD_CALL_ERROR_CODES.API_NOT_FOUND);
-    } else if (data.appid !== '' && data.appid !== auth.env.appid) {
-      // `cloud.openapi({appid})` asks for another account's API (cross-account): not something an env may do here.
-      resp = gatewayCodeResp(CLOUD_CALL_ERROR_CODES.NO_PERMISSION);
-    } else {
-      resp = await dispatchCloudCall(
-        api,
-        { appid: auth.env.appid, pairs: data.pairs, rid },
-        { media: deps.media, ...(deps.quotas ? { quotas: deps.quotas } : {}), onInternalError: (e) => logInternal(request, e) },
-      );
-    }
+    const resp = await answer(request, deps, maxBytes, rid, log);
     log['errorCode'] = resp.errorCode;
     log['errcode'] = errcodeOf(resp);
     request.wxErrcode = typeof log['errcode'] === 'number' ? log['errcode'] : resp.errorCode;
     return reply.code(200).header('content-type', 'application/octet-stream').send(encodeCommOpenApiResp(resp));
   } catch (e) {
-    const error = e instanceof CloudGatewayError ? e : e instanceof ProtobufError ? new CloudGatewayError('INVALID_PARAM', e.message) : undefined;
-    if (!error) logInternal(request, e);
-    const kind = error?.kind ?? 'SYSTEM_ERROR';
-    log['gatewayError'] = TCB_GATEWAY_ERRORS[kind].code;
-    if (error?.detail) log['detail'] = redact(error.detail);
-    if (!bodyRead) {
-      // Answer only once the client has finished sending (it may not read a reply before), or close the connection.
-      if (!(await drain(request, maxBytes))) reply.header('connection', 'close');
-    }
-    const { code, message } = TCB_GATEWAY_ERRORS[kind];
-    return reply.code(200).header('content-type', JSON_ERROR_TYPE).send(JSON.stringify({ code, message, requestId: rid }));
+    const error = e instanceof CloudGatewayError ? e : new CloudGatewayError('SYSTEM_ERROR');
+    if (error !== e) logInternalError(request.log, e);
+    log['gatewayError'] = TCB_GATEWAY_ERRORS[error.kind].code;
+    if (error.detail) log['detail'] = redact(error.detail);
+    // Answer only once the client has finished sending (it may not read a reply before), or close the connection.
+    if (!(await drain(request, maxBytes))) reply.header('connection', 'close');
+    return sendGatewayError(reply, error, rid);
   } finally {
     deps.logger.info({ ...log, ms: Date.now() - started }, 'cloud call');
   }
 }
 
+/** Authenticates, reads and checks the form, and runs the call; throws CloudGatewayError for the gateway's refusals. */
+async function answer(request: FastifyRequest, deps: CloudGatewayDeps, maxBytes: number, rid: string, log: Record<string, unknown>): Promise<CommOpenApiResp> {
+  const auth = await authenticateGatewayRequest(request, deps);
+  Object.assign(log, { env: auth.env.env, appid: auth.env.appid });
+  continueBody(request.raw);
+  const form = await readGatewayForm(request.headers['content-type'], request.raw, { maxBytes, maxFieldBytes: MAX_TEXT_FIELD_BYTES });
+  auth.verifyBody(form);
+
+  if (textField(form, 'action') !== ACTION_OPEN_API) throw new CloudGatewayError('INVALID_PARAM', `action ${JSON.stringify(textField(form, 'action'))}`);
+  const envName = textField(form, 'envname');
+  if (envName !== '' && auth.envFromQuery !== '' && envName !== auth.envFromQuery) throw new CloudGatewayError('INVALID_PARAM', 'envName differs from env');
+  const api = textField(form, 'apiname');
+  log['api'] = api;
+  const requestData = binaryField(form, 'requestdata');
+  if (!requestData || api === '') throw new CloudGatewayError('INVALID_PARAM', 'apiName or requestData missing');
+  let fn: ReturnType<typeof decodeFunctionToken>;
+  let data: CommApiData;
+  try {
+    fn = decodeFunctionToken(textField(form, 'wxcloudapitoken'));
+    data = decodeCommApiData(requestData);
+  } catch (e) {
+    throw new CloudGatewayError('INVALID_PARAM', (e as Error).message);
+  }
+  if (fn) log['function'] = fn.name;
+
+  if (!isApiAllowed(api, auth.env, fn?.openapi)) return cloudCallErrorResp('NO_PERMISSION');
+  if (data.apiType !== API_TYPE_OPEN_API || !isImplementedApi(api)) return cloudCallErrorResp('API_NOT_FOUND');
+  // `cloud.openapi({appid})` asks for another account's API (cross-account): not something an env may do here.
+  if (data.appid !== '' && data.appid !== auth.env.appid) return cloudCallErrorResp('NO_PERMISSION');
+  return dispatchCloudCall(
+    api,
+    { appid: auth.env.appid, pairs: data.pairs, rid },
+    { media: deps.media, ...(deps.quotas ? { quotas: deps.quotas } : {}), onInternalError: (e) => logInternalError(request.log, e) },
+  );
+}
+
 /** The WeChat errcode inside a JSON reply, for the log. */
 function errcodeOf(resp: CommOpenApiResp): number | undefined {
   if (!resp.respData || !resp.contentType?.startsWith('application/json')) return resp.errorCode ? undefined : 0;
-  try {
-    const parsed = JSON.parse(Buffer.from(resp.respData).toString('utf8')) as { errcode?: unknown };
-    return typeof parsed.errcode === 'number' ? parsed.errcode : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function logInternal(request: FastifyRequest, e: unknown): void {
-  request.log.error({ err: { message: redact(String((e as Error)?.message)), stack: (e as Error)?.stack } }, 'cloud gateway internal error');
+  const errcode = parseJsonObject(Buffer.from(resp.respData).toString('utf8'))?.['errcode'];
+  return typeof errcode === 'number' ? errcode : undefined;
 }

@@ -1,4 +1,4 @@
-import { ERRCODES, errmsgWithRid, type ErrcodeInfo } from '@wxmedia/protocol';
+import { errorEnvelope, type ErrcodeInfo } from '@wxmedia/protocol';
 import type { CommOpenApiResp } from './protobuf.ts';
 
 /**
@@ -17,22 +17,12 @@ export function jsonResp(body: object): CommOpenApiResp {
   return { respData: Buffer.from(JSON.stringify(body), 'utf8'), contentType: JSON_TYPE, httpCode: 200 };
 }
 
-/** A WeChat error, with the request's rid in errmsg as the HTTPS API writes it. */
+/** A WeChat error, with the request's rid in errmsg as the HTTPS API writes it (the same envelope). */
 export function wechatErrorResp(error: Pick<ErrcodeInfo, 'errcode' | 'errmsg'>, rid: string): CommOpenApiResp {
-  return jsonResp({ errcode: error.errcode, errmsg: errmsgWithRid(error.errmsg, rid) });
-}
-
-/** A success JSON body starting with `errcode: 0, errmsg: "ok"` as the seeds show it. */
-export function wechatOkResp(fields: Record<string, unknown>): CommOpenApiResp {
-  return jsonResp({ errcode: ERRCODES.OK.errcode, errmsg: ERRCODES.OK.errmsg, ...fields });
+  return jsonResp(errorEnvelope(error, rid));
 }
 
 /** Binary content (getTempMedia): the SDK hands it to the function as `{contentType, buffer}`. */
 export function binaryResp(contentType: string, data: Buffer): CommOpenApiResp {
   return { respData: data, contentType, httpCode: 200 };
-}
-
-/** A gateway-side refusal such as -604101: no body; the SDK writes `system error: error code: <n>`. */
-export function gatewayCodeResp(errorCode: number): CommOpenApiResp {
-  return { errorCode };
 }

@@ -1,10 +1,10 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { newRid, redact } from '@wxmedia/protocol';
+import { ERRCODES, errorEnvelope, newRid, redact } from '@wxmedia/protocol';
 import { nowSeconds } from '../clock.ts';
-import { WxError, isWxError } from '../errors.ts';
+import { WxError, isWxError, logInternalError } from '../errors.ts';
 import type { ServerContext } from './context.ts';
 import { bodyWithheld, installExpectContinue } from './expect-continue.ts';
-import { errorEnvelope, sendError, SYSTEM_ERROR } from './reply.ts';
+import { sendError } from './reply.ts';
 
 /** Largest request line + headers Node accepts (its default): beyond it the client gets 431 and the envelope. */
 const MAX_HEADER_BYTES = 16 * 1024;
@@ -29,7 +29,7 @@ export function buildHttpApp(ctx: ServerContext): FastifyInstance {
     clientErrorHandler: (err, socket) => {
       // Malformed HTTP or oversized headers: answered in WeChat's envelope, never Node's bare 400.
       const status = (err as NodeJS.ErrnoException).code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-      const body = JSON.stringify(errorEnvelope(SYSTEM_ERROR, newRid(nowSeconds(ctx.clock))));
+      const body = JSON.stringify(errorEnvelope(ERRCODES.SYSTEM_ERROR, newRid(nowSeconds(ctx.clock))));
       if (socket.writable) {
         socket.end(
           `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
@@ -67,8 +67,8 @@ export function buildHttpApp(ctx: ServerContext): FastifyInstance {
       return sendError(request, reply, ctx, error);
     }
     // Unexpected: logged with the rid (redacted), answered as WeChat's generic -1, never echoed.
-    request.log.error({ err: { message: redact(String((error as Error).message)), stack: (error as Error).stack } }, 'internal error');
-    return sendError(request, reply, ctx, new WxError('SYSTEM_ERROR'));
+    logInternalError(request.log, error);
+    return sendError(request, reply, ctx, ERRCODES.SYSTEM_ERROR);
   });
 
   app.setNotFoundHandler((request, reply) => sendError(request, reply, ctx, new WxError('INVALID_URL', request.url.split('?')[0])));

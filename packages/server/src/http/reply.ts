@@ -1,6 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ERRCODES, errmsgWithRid, type ErrorEnvelope } from '@wxmedia/protocol';
-import type { WxError } from '../errors.ts';
+import { errorEnvelope, type ErrcodeInfo } from '@wxmedia/protocol';
 import type { ServerContext } from './context.ts';
 
 /** The Content-Type of a JSON reply to this request (config ContentTypes; media routes default to text/plain). */
@@ -20,17 +19,11 @@ export function jsonBytes(body: object): Buffer {
   return Buffer.from(JSON.stringify(body), 'utf8');
 }
 
-/** WeChat's error envelope: HTTP 200, `{errcode, errmsg: "<text> rid: <rid>"}`. */
-export function errorEnvelope(error: Pick<WxError, 'errcode' | 'errmsg'>, rid: string): ErrorEnvelope {
-  return { errcode: error.errcode, errmsg: errmsgWithRid(error.errmsg, rid) };
-}
-
-export function sendError(request: FastifyRequest, reply: FastifyReply, ctx: ServerContext, error: Pick<WxError, 'errcode' | 'errmsg'>): FastifyReply {
+/** A WeChat error (a WxError or an ERRCODES entry): HTTP 200 and WeChat's envelope with this request's rid. */
+export function sendError(request: FastifyRequest, reply: FastifyReply, ctx: ServerContext, error: Pick<ErrcodeInfo, 'errcode' | 'errmsg'>): FastifyReply {
   request.wxErrcode = error.errcode;
   return reply
     .code(200)
     .header('content-type', jsonContentType(request, ctx))
     .send(jsonBytes(errorEnvelope(error, request.id)));
 }
-
-export const SYSTEM_ERROR = ERRCODES.SYSTEM_ERROR;

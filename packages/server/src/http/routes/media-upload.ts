@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { MEDIA_TYPE_RULES, PATHS } from '@wxmedia/protocol';
+import { PATHS, uploadReplyFields } from '@wxmedia/protocol';
 import { WxError } from '../../errors.ts';
 import type { ServerContext } from '../context.ts';
 import { continueBody } from '../expect-continue.ts';
@@ -49,14 +49,7 @@ export function mediaUploadRoute(app: FastifyInstance, ctx: ServerContext): void
             if (await nextMediaPart(parts)) throw new WxError('MEDIA_DATA_MISSING', 'two media parts');
           },
         });
-        return sendJson(request, reply, ctx, {
-          errcode: 0,
-          errmsg: 'ok',
-          type: result.type,
-          [MEDIA_TYPE_RULES[result.type].idKey]: result.mediaId,
-          created_at: result.createdAt,
-          item: [],
-        });
+        return sendJson(request, reply, ctx, { ...uploadReplyFields(result), item: [] });
       } catch (e) {
         // The client may still be sending: read the rest (bounded) so the reply reaches it and the kept-alive
         // connection is clean for its next request; past the bound, close the connection after replying.
