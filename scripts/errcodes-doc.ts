@@ -1,6 +1,6 @@
 /**
  * Renders docs/errcodes.md from the errcode catalog (packages/protocol/src/errcodes.ts).
- * `node --import tsx scripts/errcodes-doc.ts > docs/errcodes.md`; packages/protocol/test/errcodes-doc.test.ts fails
+ * `node --import tsx scripts/errcodes-doc.ts > docs/errcodes.md`; packages/protocol/src/errcodes.test.ts fails
  * when the two disagree.
  */
 import { ERRCODES } from '@wxmedia/protocol';

@@ -8,13 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { APP, startServer, type RunningServer } from '../sdk/fixtures/server.ts';
-import { jpegBytes, pngBytes } from '../sdk/fixtures/media.ts';
+import { APP, startServer, type InProcessServer } from '../helpers/server.ts';
+import { jpeg, png } from '../helpers/images.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(REPO, 'packages/cli/bin/wxmedia.js');
 
-let srv: RunningServer;
+let srv: InProcessServer;
 let dir: string;
 /** Everything any command printed, checked for secrets at the end. */
 const transcript: string[] = [];
@@ -70,8 +70,8 @@ describe('wxmedia token / upload / get', () => {
   });
 
   test('upload FILE… prints one media_id per file, in order; get streams to stdout and to -o, byte-identical', async () => {
-    const a = pngBytes(50 * 1024);
-    const b = jpegBytes(80 * 1024);
+    const a = png({ size: 50 * 1024 });
+    const b = jpeg({ size: 80 * 1024 });
     await writeFile(join(dir, 'a.png'), a);
     await writeFile(join(dir, 'b'), b); // no extension: named from the bytes
     const up = await wxmedia(['upload', 'a.png', 'b']);
@@ -92,7 +92,7 @@ describe('wxmedia token / upload / get', () => {
   });
 
   test('upload --json prints one object per line with the file; -q keeps stderr quiet', async () => {
-    await writeFile(join(dir, 'c.png'), pngBytes(4096));
+    await writeFile(join(dir, 'c.png'), png({ size: 4096 }));
     const run = await wxmedia(['upload', '--json', '-q', 'c.png', 'c.png']);
     assert.equal(run.code, 0, run.stderr);
     const lines = run.stdout.toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -107,7 +107,7 @@ describe('wxmedia token / upload / get', () => {
   });
 
   test('a large file shows progress; a single small one prints nothing on stderr', async () => {
-    await writeFile(join(dir, 'big.jpg'), jpegBytes(2 * 1024 * 1024));
+    await writeFile(join(dir, 'big.jpg'), jpeg({ size: 2 * 1024 * 1024 }));
     const big = await wxmedia(['upload', 'big.jpg']);
     assert.equal(big.code, 0, big.stderr);
     assert.match(big.stderr, /\[1\/1\] big\.jpg done/);

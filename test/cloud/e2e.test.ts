@@ -5,15 +5,14 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { CLOUD_APIS, ERRCODES, cloudOkMessage } from '@wxmedia/protocol';
-import { createServer, type WxMediaServer } from '@wxmedia/server';
 import { TCB_GATEWAY_ERRORS } from '../../packages/server/src/cloud/gateway-errors.ts';
 import { image } from '../helpers/images.ts';
+import { startServer, tempDir, type InProcessServer } from '../helpers/server.ts';
 import { MEDIA_FN, UPLOAD_ONLY_FN, invoke, runCli, sdkEnv } from './helpers.ts';
 
 const run = promisify(execFile);
@@ -21,18 +20,19 @@ const APP = { appid: 'wxe2ecloud0000001', secret: 'secret-of-e2e-cloud-app' };
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 describe('cloud call end to end (wxmedia server + unmodified wx-server-sdk)', () => {
-  let server: WxMediaServer;
+  let server: InProcessServer;
   let url: string;
   let dir: string;
+  let cleanup: () => Promise<void>;
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'wxmedia-cloud-e2e-'));
-    server = await createServer({ dataDir: join(dir, 'data'), apps: [APP], logLevel: 'silent' });
-    ({ url } = await server.listen({ host: '127.0.0.1', port: 0 }));
+    ({ path: dir, cleanup } = await tempDir('wxmedia-cloud-e2e-'));
+    server = await startServer({ apps: [APP] });
+    ({ url } = server);
   });
   after(async () => {
-    await server.close();
-    await rm(dir, { recursive: true, force: true });
+    await server.stop();
+    await cleanup();
   });
 
   const env = () => sdkEnv(url, APP.appid, APP.secret);
@@ -150,14 +150,14 @@ describe('cloud call end to end (wxmedia server + unmodified wx-server-sdk)', ()
 
 describe('cloud calls spend the same daily quotas as HTTPS', () => {
   it('an HTTPS upload and a cloud upload share the upload quota: the next one gets 45009', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'wxmedia-cloud-quota-'));
-    const server = await createServer({ dataDir: join(dir, 'data'), apps: [APP], logLevel: 'silent', dailyQuotas: { '/cgi-bin/media/upload': 2 } });
+    const dir = await tempDir('wxmedia-cloud-quota-');
+    const server = await startServer({ apps: [APP], dailyQuotas: { '/cgi-bin/media/upload': 2 } });
     try {
-      const { url } = await server.listen({ host: '127.0.0.1', port: 0 });
+      const { url } = server;
       const env = sdkEnv(url, APP.appid, APP.secret);
       const ok = await invoke(MEDIA_FN, { call: 'upload', base64: image('png').toString('base64') }, env);
       assert.equal(ok.returned?.['errCode'], 0, JSON.stringify(ok));
-      const file = join(dir, 'x.png');
+      const file = join(dir.path, 'x.png');
       await writeFile(file, image('png'));
       const { access_token } = (await (await fetch(`${url}/cgi-bin/token?grant_type=client_credential&appid=${APP.appid}&secret=${APP.secret}`)).json()) as { access_token: string };
       const { stdout } = await run('curl', ['-sS', '-F', `media=@${file}`, `${url}/cgi-bin/media/upload?access_token=${access_token}&type=image`]);
@@ -165,8 +165,8 @@ describe('cloud calls spend the same daily quotas as HTTPS', () => {
       const spent = await invoke(MEDIA_FN, { call: 'upload', base64: image('png').toString('base64'), rethrow: true }, env);
       assert.equal(spent.threw?.['errCode'], ERRCODES.DAILY_QUOTA.errcode, JSON.stringify(spent));
     } finally {
-      await server.close();
-      await rm(dir, { recursive: true, force: true });
+      await server.stop();
+      await dir.cleanup();
     }
   });
 });

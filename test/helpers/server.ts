@@ -1,22 +1,28 @@
 /**
- * Starting and stopping a wxmedia server for end-to-end tests, over real sockets.
+ * The one server harness of the test suite: a real wxmedia server for a test, over real sockets.
  *
- *   const s = await startServer();              // in process, own temp data dir, one test app, 127.0.0.1:<free port>
- *   const token = await s.token();              // GET /cgi-bin/token for the first app
- *   const r = await uploadMedia(s.url, token, { filename: 'a.jpg', bytes: jpeg() });
- *   await s.stop();                             // closes the server, removes the data dir (unless keepData)
+ *   const s = await startServer();             // in process: its own temp data dir, the test apps, a ManualClock,
+ *                                              // 127.0.0.1:<free port>, storage chosen by test/helpers/storage.ts
+ *   const token = await s.token();             // GET /cgi-bin/token for APP
+ *   const r = await s.upload(token, png());    // POST /cgi-bin/media/upload (also: uploadMedia(url, token, …))
+ *   s.clock.advance(7200); s.logs(); s.server.app.inject(…)
+ *   await s.stop();                            // closes the server, disposes of its stores, removes its data dir
  *
- *   const c = await startCli({ dataDir });      // `node packages/cli/bin/wxmedia.js serve …` as a child process
- *   c.pid; await c.kill9(); await c.stop();     // signals only this child, by its PID
+ *   const c = await startCli({ dataDir });     // `node packages/cli/bin/wxmedia.js serve …` as a child process
+ *   c.pid; await c.kill9(); await c.stop();    // signals only this child, by its PID
  *
- * Every helper cleans up only what it made: its own temp dir, its own child PID.
+ * Every helper cleans up only what it made: its own temp dir, its own stores, its own child PID.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { createServer, type ServerOptions, type WxMediaServer } from '@wxmedia/server';
+import { pino } from 'pino';
+import { ManualClock, createServer, type AppKind, type BlobStore, type ServerOptions, type WxMediaServer } from '@wxmedia/server';
+import { chosenBlobBackend, chosenStateBackend, type TestBlobBackend } from './storage.ts';
+import { tempDir } from './files.ts';
+
+export { tempDir, listFiles } from './files.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI_BIN = join(REPO_ROOT, 'packages', 'cli', 'bin', 'wxmedia.js');
@@ -24,19 +30,20 @@ export const CLI_BIN = join(REPO_ROOT, 'packages', 'cli', 'bin', 'wxmedia.js');
 export interface TestApp {
   readonly appid: string;
   readonly secret: string;
+  readonly kind?: AppKind;
 }
 
-/** Two mini-program apps most tests need (the second for "another app's media" cases). */
-export const TEST_APPS: readonly [TestApp, TestApp] = [
-  { appid: 'wxtest00000000001', secret: 'test-secret-0001-abcdefgh' },
-  { appid: 'wxtest00000000002', secret: 'test-secret-0002-abcdefgh' },
-];
+/** The app most tests act as. */
+export const APP = { appid: 'wxtest00000000001', secret: 'test-secret-0001-abcdefgh' } as const satisfies TestApp;
+/** A second mini program, for "another app's media" cases. */
+export const OTHER = { appid: 'wxtest00000000002', secret: 'test-secret-0002-abcdefgh' } as const satisfies TestApp;
+/** An official account: may also upload voice, video and thumb. */
+export const OFFICIAL = { appid: 'wxtest00000000003', secret: 'test-secret-0003-abcdefgh', kind: 'official' } as const satisfies TestApp;
+/** Every server starts with these unless a test gives its own. */
+export const TEST_APPS: readonly [TestApp, TestApp, TestApp] = [APP, OTHER, OFFICIAL];
 
-/** A fresh directory under os.tmpdir(); `cleanup()` removes it. */
-export async function tempDir(prefix = 'wxmedia-test-'): Promise<{ path: string; cleanup(): Promise<void> }> {
-  const path = await mkdtemp(join(tmpdir(), prefix));
-  return { path, cleanup: () => rm(path, { recursive: true, force: true }) };
-}
+/** Where every ManualClock starts: 2026-11-22 12:00 Beijing time, hours from a quota day's ends either way. */
+export const TEST_START_MS = Date.UTC(2026, 10, 22, 4, 0, 0);
 
 // ---------------------------------------------------------------------------------------------- in process
 
@@ -47,30 +54,84 @@ export interface InProcessServer {
   readonly port: number;
   readonly dataDir: string;
   readonly apps: readonly TestApp[];
+  /** The server's clock: it moves only when the test moves it. */
+  readonly clock: ManualClock;
+  /** The blob store behind the server (the chosen test back end, or the one the test passed). */
+  readonly blobs: BlobStore;
+  /** What unfinished writes left on the blob store's medium (storage.ts); [] for a store the test passed in. */
+  leftovers(): Promise<string[]>;
+  /** The ids of every committed media, newest first, through the BlobStore contract. */
+  mediaIds(): Promise<string[]>;
+  /** Every log line the server wrote so far (pino JSON), tokens and secrets already redacted by the server. */
+  logs(): string;
   /** A new access_token from GET /cgi-bin/token (default: the first app). */
   token(app?: TestApp): Promise<string>;
-  /** Closes the server and removes the data dir it created (a dataDir passed in is kept). */
+  /** Uploads one file (default `a.png`, type image) with the given token; the reply body. */
+  upload(token: string, bytes: Uint8Array, options?: { filename?: string; type?: string }): Promise<UploadReplyBody>;
+  /** Closes the server, disposes of its stores and removes the data dir it created (a dataDir passed in is kept). */
   stop(): Promise<void>;
 }
 
-export type StartServerOptions = Partial<Omit<ServerOptions, 'apps'>> & { readonly apps?: readonly TestApp[] };
+export type StartServerOptions = Partial<Omit<ServerOptions, 'apps' | 'clock' | 'logger' | 'stateStore'>> & {
+  readonly apps?: readonly TestApp[];
+  readonly clock?: ManualClock;
+};
+
+const EVERYTHING = 1_000_000;
 
 export async function startServer(options: StartServerOptions = {}): Promise<InProcessServer> {
   const own = options.dataDir === undefined ? await tempDir() : undefined;
   const dataDir = options.dataDir ?? own!.path;
   const apps = options.apps ?? TEST_APPS;
-  const server = await createServer({ logLevel: 'silent', ...options, dataDir, apps });
-  const { url } = await server.listen({ host: '127.0.0.1', port: 0 });
+  const clock = options.clock ?? new ManualClock(TEST_START_MS);
+  const state = await chosenStateBackend({ dataDir });
+  const chosenBlob = options.blobStore ? undefined : await chosenBlobBackend({ dataDir });
+  const blob: Pick<TestBlobBackend, 'store' | 'leftovers'> = chosenBlob ?? { store: options.blobStore!, leftovers: async () => [] };
+  let logText = '';
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      logText += String(chunk);
+      done();
+    },
+  });
+  const dispose = async () => {
+    await chosenBlob?.dispose();
+    await state.dispose();
+    await own?.cleanup();
+  };
+  let server: WxMediaServer;
+  let url: string;
+  try {
+    server = await createServer({
+      ...options,
+      dataDir,
+      apps,
+      clock,
+      blobStore: blob.store,
+      stateStore: state.store,
+      logger: pino({ level: options.logLevel ?? 'debug' }, sink),
+    });
+    ({ url } = await server.listen({ host: '127.0.0.1', port: 0 }));
+  } catch (e) {
+    await dispose();
+    throw e;
+  }
   return {
     server,
     url,
     port: Number(new URL(url).port),
     dataDir,
     apps,
+    clock,
+    blobs: blob.store,
+    leftovers: () => blob.leftovers(),
+    mediaIds: async () => (await blob.store.list({ limit: EVERYTHING })).map((b) => b.id),
+    logs: () => logText,
     token: (app = apps[0]!) => fetchToken(url, app),
+    upload: (token, bytes, { filename = 'a.png', type = 'image' } = {}) => uploadMedia(url, token, { filename, bytes, type }),
     async stop() {
       await server.close();
-      await own?.cleanup();
+      await dispose();
     },
   };
 }
@@ -187,12 +248,15 @@ export async function fetchToken(url: string, app: TestApp): Promise<string> {
   return body.access_token;
 }
 
+/** An upload reply: WeChat's fields, and whatever else the server sent. */
 export interface UploadReplyBody {
-  errcode: number;
-  errmsg: string;
-  type?: string;
-  media_id?: string;
-  created_at?: number;
+  readonly [field: string]: unknown;
+  readonly errcode: number;
+  readonly errmsg: string;
+  readonly type?: string;
+  readonly media_id?: string;
+  readonly thumb_media_id?: string;
+  readonly created_at?: number;
 }
 
 /** POST /cgi-bin/media/upload with one `media` part (built by hand, so tests control every byte). */
@@ -221,39 +285,4 @@ export async function getMedia(url: string, token: string, mediaId: string): Pro
   const q = new URLSearchParams({ access_token: token, media_id: mediaId });
   const r = await fetch(`${url}/cgi-bin/media/get?${q}`);
   return { status: r.status, headers: r.headers, body: Buffer.from(await r.arrayBuffer()) };
-}
-
-// ------------------------------------------------------------------------------------------- data dir checks
-
-/** Every file under `dir` (recursive), as paths relative to it, sorted; [] when `dir` does not exist. */
-export async function listFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (d: string): Promise<void> => {
-    let entries;
-    try {
-      entries = await readdir(d, { withFileTypes: true });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw e;
-    }
-    for (const e of entries) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) await walk(p);
-      else out.push(relative(dir, p));
-    }
-  };
-  await walk(dir);
-  return out.sort();
-}
-
-/** What a bad request may not leave behind: the files under `media/` and `staging/` of a data dir. */
-export async function storedFiles(dataDir: string): Promise<{ media: string[]; staging: string[] }> {
-  return { media: await listFiles(join(dataDir, 'media')), staging: await listFiles(join(dataDir, 'staging')) };
-}
-
-export async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
 }

@@ -5,13 +5,13 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { WeChatClient } from '@wxmedia/sdk';
-import { APP, startServer, type RunningServer } from './fixtures/server.ts';
-import { jpegBytes, pngBytes } from './fixtures/media.ts';
+import { APP, startServer, type InProcessServer } from '../helpers/server.ts';
+import { jpeg, png } from '../helpers/images.ts';
 
 type Outcome = { returned?: Record<string, unknown>; threw?: Record<string, unknown> };
 type Call = { api: 'uploadTempMedia' | 'getTempMedia'; params: Record<string, unknown> };
 
-let srv: RunningServer;
+let srv: InProcessServer;
 let client: WeChatClient;
 /** Why the wx-server-sdk half cannot run (the gateway does not answer), or false. */
 let gatewayDown: string | false = false;
@@ -92,7 +92,7 @@ after(async () => {
 describe('cloud-call face vs the real wx-server-sdk, same server', () => {
   test('uploadTempMedia: same result keys and values (apart from the id and time)', async (t) => {
     if (gatewayDown) return t.skip(gatewayDown);
-    const calls: Call[] = [{ api: 'uploadTempMedia', params: { type: 'image', media: { contentType: 'image/png', value: pngBytes(30 * 1024) } } }];
+    const calls: Call[] = [{ api: 'uploadTempMedia', params: { type: 'image', media: { contentType: 'image/png', value: png({ size: 30 * 1024 }) } } }];
     const [theirs] = await wxServerSdk(calls);
     const [mine] = await ours(calls);
     assert.deepEqual(shapeOfUpload(mine?.returned), shapeOfUpload(theirs?.returned));
@@ -100,7 +100,7 @@ describe('cloud-call face vs the real wx-server-sdk, same server', () => {
 
   test('getTempMedia of each other\'s uploads: identical results', async (t) => {
     if (gatewayDown) return t.skip(gatewayDown);
-    const bytes = jpegBytes(40 * 1024);
+    const bytes = jpeg({ size: 40 * 1024 });
     const upload: Call = { api: 'uploadTempMedia', params: { type: 'image', media: { contentType: 'image/jpeg', value: bytes } } };
     const [theirUpload] = await wxServerSdk([upload]);
     const [myUpload] = await ours([upload]);
@@ -118,7 +118,7 @@ describe('cloud-call face vs the real wx-server-sdk, same server', () => {
       { api: 'getTempMedia', params: { mediaId: 'A'.repeat(64) } },
       { api: 'getTempMedia', params: { mediaId: 'not-an-id' } },
       { api: 'uploadTempMedia', params: { type: 'image', media: { contentType: 'image/png', value: Buffer.from('not an image at all') } } },
-      { api: 'uploadTempMedia', params: { type: 'video', media: { contentType: 'image/png', value: pngBytes(2048) } } },
+      { api: 'uploadTempMedia', params: { type: 'video', media: { contentType: 'image/png', value: png({ size: 2048 }) } } },
     ];
     const theirs = await wxServerSdk(calls);
     const mine = await ours(calls);

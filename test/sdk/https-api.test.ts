@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ERRCODES, PATHS, TOKEN_TTL_SECONDS } from '@wxmedia/protocol';
 import { WeChatClient, WeChatError } from '@wxmedia/sdk';
-import { APP, startServer, type RunningServer } from './fixtures/server.ts';
-import { pngBytes } from './fixtures/media.ts';
+import { APP, startServer, type InProcessServer } from '../helpers/server.ts';
+import { png } from '../helpers/images.ts';
 
-let srv: RunningServer;
+let srv: InProcessServer;
 let client: WeChatClient;
 
 before(async () => {
@@ -38,7 +38,7 @@ describe('token and quota endpoints', () => {
   });
 
   test('getApiQuota counts uploads; clearQuota resets the counters', async () => {
-    await client.https.uploadTempMedia({ type: 'image', media: pngBytes(1024) });
+    await client.https.uploadTempMedia({ type: 'image', media: png({ size: 1024 }) });
     const q = await client.https.getApiQuota({ cgi_path: PATHS.upload });
     assert.equal(q.errcode, 0);
     assert.ok(q.quota.used >= 1);

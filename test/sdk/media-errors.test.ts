@@ -8,10 +8,10 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { ERRCODES, MEDIA_TTL_SECONDS, PATHS, RID_PATTERN } from '@wxmedia/protocol';
 import { WeChatClient, WeChatError } from '@wxmedia/sdk';
-import { APP, startServer, type RunningServer } from './fixtures/server.ts';
-import { pngBytes } from './fixtures/media.ts';
+import { APP, startServer, type InProcessServer } from '../helpers/server.ts';
+import { png } from '../helpers/images.ts';
 
-let srv: RunningServer;
+let srv: InProcessServer;
 let client: WeChatClient;
 let dir: string;
 const INVALID_MEDIA_ID = ERRCODES.INVALID_MEDIA_ID.errcode;
@@ -57,7 +57,7 @@ describe('download errors', () => {
   test('malformed media id → 40007', () => expect40007Everywhere('not-a-media-id'));
 
   test('expired media id (259 200 s later on the server clock) → 40007', async () => {
-    const up = await client.https.uploadTempMedia({ type: 'image', media: pngBytes(4096) });
+    const up = await client.https.uploadTempMedia({ type: 'image', media: png({ size: 4096 }) });
     const id = up.media_id as string;
     assert.equal((await client.https.getTempMedia({ media_id: id })).buffer.length, 4096);
     srv.clock.advance(MEDIA_TTL_SECONDS);

@@ -8,15 +8,15 @@ import { PATHS } from '@wxmedia/protocol';
 import { RedisTokenCache, WeChatClient } from '@wxmedia/sdk';
 import type { Redis } from 'ioredis';
 import { startCountingProxy, type CountingProxy } from './fixtures/counting-proxy.ts';
-import { connectRedis, deletePrefix, REDIS_URL, testPrefix } from './fixtures/redis.ts';
-import { APP, startServer, type RunningServer } from './fixtures/server.ts';
+import { connectRedis, deletePrefix, REDIS_URL, testPrefix } from '../helpers/redis.ts';
+import { APP, startServer, type InProcessServer } from '../helpers/server.ts';
 
 const connected = await connectRedis();
 const skip = 'skip' in connected ? connected.skip : false;
 if (skip) console.log(`# skipping Redis token cache tests: ${skip}`);
 const redis = 'redis' in connected ? connected.redis : (undefined as unknown as Redis);
 
-let srv: RunningServer;
+let srv: InProcessServer;
 let proxy: CountingProxy;
 const prefixes: string[] = [];
 

@@ -5,11 +5,11 @@ import { Readable } from 'node:stream';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { ERRCODES, PATHS, TOKEN_OVERLAP_SECONDS, TOKEN_TTL_SECONDS } from '@wxmedia/protocol';
 import { WeChatClient, WeChatError, type TokenProvider } from '@wxmedia/sdk';
-import { APP, startServer, type RunningServer } from './fixtures/server.ts';
-import { pngBytes } from './fixtures/media.ts';
+import { APP, startServer, type InProcessServer } from '../helpers/server.ts';
+import { png } from '../helpers/images.ts';
 import { recordingTransport } from './fixtures/recording-transport.ts';
 
-let srv: RunningServer;
+let srv: InProcessServer;
 
 before(async () => {
   srv = await startServer();
@@ -57,7 +57,7 @@ describe('token replaced behind the client\'s back', () => {
       await otherCallerToken('token');
       srv.clock.advance(TOKEN_OVERLAP_SECONDS + 1);
 
-      const bytes = pngBytes(200 * 1024);
+      const bytes = png({ size: 200 * 1024 });
       const up = await client.https.uploadTempMedia({ type: 'image', media: oneShotStream(bytes) });
       assert.equal(up.errcode, 0);
       assert.equal(transport.count(PATHS.upload), 2, 'one refused attempt, one replay');
@@ -74,7 +74,7 @@ describe('token replaced behind the client\'s back', () => {
     try {
       await client.https.getApiQuota({ cgi_path: PATHS.upload });
       await otherCallerToken('stable_force');
-      const bytes = pngBytes(150 * 1024);
+      const bytes = png({ size: 150 * 1024 });
       const up = await client.https.uploadTempMedia({ type: 'image', media: oneShotStream(bytes) });
       assert.equal(up.errcode, 0);
       assert.equal(transport.count(PATHS.upload), 2);
@@ -91,7 +91,7 @@ describe('token replaced behind the client\'s back', () => {
     try {
       await client.https.getApiQuota({ cgi_path: PATHS.upload });
       srv.clock.advance(TOKEN_TTL_SECONDS + 1);
-      const bytes = pngBytes(20 * 1024);
+      const bytes = png({ size: 20 * 1024 });
       const up = await client.https.uploadTempMedia({ type: 'image', media: oneShotStream(bytes) });
       assert.equal(up.errcode, 0);
       assert.equal(transport.count(PATHS.upload), 2);
@@ -117,7 +117,7 @@ describe('token replaced behind the client\'s back', () => {
     const client = new WeChatClient({ tokenProvider, baseUrl: srv.url, transport });
     try {
       await assert.rejects(
-        client.https.uploadTempMedia({ type: 'image', media: oneShotStream(pngBytes(10 * 1024)) }),
+        client.https.uploadTempMedia({ type: 'image', media: oneShotStream(png({ size: 10 * 1024 })) }),
         (e: unknown) => e instanceof WeChatError && e.errcode === ERRCODES.INVALID_CREDENTIAL.errcode && e.rid !== undefined,
       );
       assert.equal(transport.count(PATHS.upload), 2, 'exactly one replay');
@@ -139,7 +139,7 @@ describe('token replaced behind the client\'s back', () => {
       await client.https.getApiQuota({ cgi_path: PATHS.upload });
       await otherCallerToken('stable_force');
       srv.clock.advance(31); // force_refresh is allowed once per 30 s
-      const bytes = pngBytes(120 * 1024);
+      const bytes = png({ size: 120 * 1024 });
       const path = join(dir, 'replayed.png');
       await writeFile(path, bytes);
       const up = await client.https.uploadTempMedia({ type: 'image', media: path });

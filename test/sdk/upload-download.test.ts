@@ -8,10 +8,10 @@ import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { WeChatClient, type MediaInput } from '@wxmedia/sdk';
-import { APP, startServer, type RunningServer } from './fixtures/server.ts';
-import { gifBytes, jpegBytes, pngBytes } from './fixtures/media.ts';
+import { APP, startServer, type InProcessServer } from '../helpers/server.ts';
+import { gif, jpeg, png } from '../helpers/images.ts';
 
-let srv: RunningServer;
+let srv: InProcessServer;
 let client: WeChatClient;
 let dir: string;
 
@@ -57,7 +57,7 @@ async function roundTrip(media: MediaInput, expected: Buffer, mime: string): Pro
 }
 
 describe('upload from each input kind, download to each output kind', () => {
-  const bytes = pngBytes(300 * 1024);
+  const bytes = png({ size: 300 * 1024 });
 
   test('Buffer', () => roundTrip(bytes, bytes, 'image/png'));
   test('Uint8Array (not a Buffer)', () => roundTrip(new Uint8Array(bytes), bytes, 'image/png'));
@@ -85,17 +85,17 @@ describe('upload from each input kind, download to each output kind', () => {
     await roundTrip(pathToFileURL(path), bytes, 'image/png');
   });
   test('file without an extension: the name gets the one the bytes call for', async () => {
-    const jpeg = jpegBytes(100 * 1024);
+    const jpegFile = jpeg({ size: 100 * 1024 });
     const path = join(dir, 'no-extension');
-    await writeFile(path, jpeg);
-    await roundTrip(path, jpeg, 'image/jpeg');
+    await writeFile(path, jpegFile);
+    await roundTrip(path, jpegFile, 'image/jpeg');
   });
   test('GIF from a Buffer', () => {
-    const gif = gifBytes();
-    return roundTrip(gif, gif, 'image/gif');
+    const gifBuffer = gif({ size: 16 * 1024 });
+    return roundTrip(gifBuffer, gifBuffer, 'image/gif');
   });
   test('a large file (5 MB) from a path, with progress', async () => {
-    const big = jpegBytes(5 * 1024 * 1024);
+    const big = jpeg({ size: 5 * 1024 * 1024 });
     const path = join(dir, 'big.jpg');
     await writeFile(path, big);
     let last = [0, 0];
@@ -108,7 +108,7 @@ describe('upload from each input kind, download to each output kind', () => {
 
 describe('cloud-call face round trip', () => {
   test('uploadTempMedia + getTempMedia with a Buffer', async () => {
-    const bytes = jpegBytes(50 * 1024);
+    const bytes = jpeg({ size: 50 * 1024 });
     const up = await client.openapi.customerServiceMessage.uploadTempMedia({ type: 'image', media: { contentType: 'image/jpeg', value: bytes } });
     assert.equal(up.errCode, 0);
     assert.equal(up.errMsg, 'openapi.customerServiceMessage.uploadTempMedia:ok');

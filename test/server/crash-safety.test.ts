@@ -1,7 +1,9 @@
 /**
- * Crash safety with the real CLI server as a child process: `kill -9` (by its PID) in the middle of a large
- * upload, restart on the same data dir. The unfinished upload is not visible, staging/ is empty, every earlier
- * media is served byte-identical, and the earlier access_token still works.
+ * Crash safety of the embedded storage (filesystem blobs + LMDB state, what `wxmedia serve` runs on by default),
+ * with the real CLI server as a child process: `kill -9` (by its PID) in the middle of a large upload, restart on
+ * the same data dir. The unfinished upload is not visible, staging/ is empty, every earlier media is served
+ * byte-identical, and the earlier access_token still works. Being about the filesystem store, these tests look at
+ * its files (media/<hour>/<id> and a sidecar, staging/).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,9 +12,14 @@ import { join } from 'node:path';
 import { ERRCODES } from '@wxmedia/protocol';
 import { gif, jpeg, png } from '../helpers/images.ts';
 import { BOUNDARY, multipartBody, rawHead, rawRequest } from '../helpers/raw-http.ts';
-import { getMedia, listFiles, startCli, storedFiles, tempDir, uploadMedia, type CliServer } from '../helpers/server.ts';
+import { getMedia, listFiles, startCli, tempDir, uploadMedia, type CliServer } from '../helpers/server.ts';
 
 const MB = 1024 * 1024;
+
+/** The files of the filesystem store under a data dir: committed (`media/`) and being written (`staging/`). */
+async function storedFiles(dataDir: string): Promise<{ media: string[]; staging: string[] }> {
+  return { media: await listFiles(join(dataDir, 'media')), staging: await listFiles(join(dataDir, 'staging')) };
+}
 
 interface Kept {
   readonly id: string;

@@ -4,8 +4,10 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { Readable } from 'node:stream';
 import { describe, test } from 'node:test';
-import { NetworkError, TimeoutError, UnexpectedResponseError, WeChatClient, WeChatError, createUndiciTransport } from '@wxmedia/sdk';
-import { answerTokens, fakeWeChat, json } from './fake-wechat.ts';
+import { answerTokens, fakeWeChat, json } from '../../../test/helpers/fake-wechat.ts';
+import { WeChatClient } from './client.ts';
+import { NetworkError, TimeoutError, UnexpectedResponseError, WeChatError } from './errors.ts';
+import { createUndiciTransport } from './undici-transport.ts';
 
 const CREDS = { appid: 'wxunit0000000001', secret: 'unit-secret-value-0123456789' };
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { REDACTED, redact, redactValues } from '@wxmedia/protocol';
+import { REDACTED, redact, redactValues } from './redact.ts';
 
 describe('redact', () => {
   it('removes whole tokens from URLs, including their - and _ characters', () => {

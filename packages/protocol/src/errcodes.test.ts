@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { ERRCODES } from '@wxmedia/protocol';
 import { tableRows } from '../../../test/helpers/markdown.ts';
+import { ERRCODES } from './errcodes.ts';
 
 const doc = readFileSync(new URL('../../../docs/errcodes.md', import.meta.url), 'utf8');
 

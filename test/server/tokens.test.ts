@@ -1,15 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ERRCODES, RID_PATTERN, TOKEN_OVERLAP_SECONDS, TOKEN_TTL_SECONDS, ridTime } from '@wxmedia/protocol';
-import { APP, OTHER, PNG_1X1, startFixture, type Fixture } from './fixture.ts';
+import { png } from '../helpers/images.ts';
+import { BOUNDARY, multipartBody } from '../helpers/raw-http.ts';
+import { APP, OTHER, startServer, type InProcessServer } from '../helpers/server.ts';
 
 /** The token and stable_token endpoints, and every token error on an endpoint that takes one. */
 describe('access tokens', () => {
-  let f: Fixture;
+  let f: InProcessServer;
   before(async () => {
-    f = await startFixture({ dailyQuotas: { '/cgi-bin/token': 50 } });
+    f = await startServer({ dailyQuotas: { '/cgi-bin/token': 50 } });
   });
-  after(() => f.close());
+  after(() => f.stop());
 
   const getToken = (query: string) => f.server.app.inject({ url: `/cgi-bin/token?${query}` });
   const stable = (body: unknown, raw?: string) =>
@@ -81,7 +83,7 @@ describe('access tokens', () => {
   });
 
   it('counts token calls against the daily quota (45009)', async () => {
-    const limited = await startFixture({ dailyQuotas: { '/cgi-bin/token': 2 } });
+    const limited = await startServer({ dailyQuotas: { '/cgi-bin/token': 2 } });
     try {
       await limited.token();
       await limited.token();
@@ -91,7 +93,7 @@ describe('access tokens', () => {
       limited.clock.advance(86_400);
       await limited.token();
     } finally {
-      await limited.close();
+      await limited.stop();
     }
   });
 
@@ -159,8 +161,8 @@ describe('access tokens', () => {
 
   it('never writes a token or a secret into the log', async () => {
     const token = await f.token();
-    const { body, contentType } = (await import('./fixture.ts')).multipart([{ name: 'media', filename: 'a.png', data: PNG_1X1 }]);
-    await f.server.app.inject({ method: 'POST', url: `/cgi-bin/media/upload?access_token=${token}&type=image`, headers: { 'content-type': contentType }, payload: body });
+    const body = multipartBody(BOUNDARY, [{ name: 'media', filename: 'a.png', body: png() }]);
+    await f.server.app.inject({ method: 'POST', url: `/cgi-bin/media/upload?access_token=${token}&type=image`, headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` }, payload: body });
     await f.server.app.inject({ url: `/cgi-bin/token?grant_type=client_credential&appid=${APP.appid}&secret=${APP.secret}` });
     const logs = f.logs();
     assert.ok(logs.includes('access_token=[REDACTED]'), 'requests are logged, redacted');

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { ERRCODES } from '@wxmedia/protocol';
-import { PNG_1X1, multipart, startFixture, type Fixture } from './fixture.ts';
+import { png } from '../helpers/images.ts';
+import { BOUNDARY, multipartBody } from '../helpers/raw-http.ts';
+import { startServer, type InProcessServer } from '../helpers/server.ts';
 
 /** Sends only the request head, then waits for the server's first bytes (and sends the body on `100 Continue`). */
 function headFirst(port: number, head: string, body: Buffer): Promise<string> {
@@ -24,20 +26,18 @@ function headFirst(port: number, head: string, body: Buffer): Promise<string> {
 }
 
 describe('Expect: 100-continue', () => {
-  let f: Fixture;
-  let port: number;
+  let f: InProcessServer;
   before(async () => {
-    f = await startFixture();
-    port = Number(new URL((await f.server.listen({ port: 0 })).url).port);
+    f = await startServer();
   });
-  after(() => f.close());
+  after(() => f.stop());
 
   const upload = (query: string) => {
-    const { body, contentType } = multipart([{ name: 'media', filename: 'a.png', data: PNG_1X1 }]);
+    const body = multipartBody(BOUNDARY, [{ name: 'media', filename: 'a.png', body: png() }]);
     const head =
-      `POST /cgi-bin/media/upload?${query} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${contentType}\r\n` +
+      `POST /cgi-bin/media/upload?${query} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=${BOUNDARY}\r\n` +
       `Content-Length: ${body.length}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`;
-    return headFirst(port, head, body);
+    return headFirst(f.port, head, body);
   };
 
   it('a bad token is refused before the body is asked for (no 100), and the connection closes', async () => {

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ERRCODES } from '@wxmedia/protocol';
 
-const BIN = fileURLToPath(new URL('../bin/wxmedia.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../packages/cli/bin/wxmedia.js', import.meta.url));
 
 interface Running {
   readonly child: ChildProcess;

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { AccessTokenReply } from '@wxmedia/protocol';
-import { CredentialTokenProvider, MemoryTokenCache, type TokenCache, type TokenGrant } from '@wxmedia/sdk';
+import { MemoryTokenCache, type TokenCache } from './token-cache.ts';
+import { CredentialTokenProvider, type TokenGrant } from './token-provider.ts';
 
 function counter(expiresIn = 7200): { fetch: (grant: TokenGrant) => Promise<AccessTokenReply>; calls: TokenGrant[] } {
   const calls: TokenGrant[] = [];

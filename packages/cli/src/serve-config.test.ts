@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { CliError, parseAppFlag, resolveServeSettings } from '../src/serve-config.ts';
+import { CliError, parseAppFlag, resolveServeSettings } from './serve-config.ts';
 
 describe('serve settings', () => {
   it('flags win over env, env over the config file, the file over defaults', async () => {
