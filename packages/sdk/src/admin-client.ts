@@ -1,6 +1,6 @@
 import { ADMIN_PATHS, redact, type AppKind } from '@wxmedia/protocol';
 import { UnexpectedResponseError } from './errors.ts';
-import { readCapped, throwIfWeChatError } from './reply-reader.ts';
+import { readJsonReply, type ReadContext } from './reply-reader.ts';
 import type { Transport } from './transport.ts';
 import { createUndiciTransport } from './undici-transport.ts';
 
@@ -58,25 +58,14 @@ export class WxMediaAdminClient {
 
   async #call(method: 'GET' | 'POST' | 'DELETE', path: string, api: string, body?: object): Promise<Record<string, unknown>> {
     const url = this.#baseUrl + path;
-    const request = `${method} ${redact(url)}`;
+    // The admin key is scrubbed from anything the server says back, like a token.
+    const ctx: ReadContext = { api, method, url, request: `${method} ${redact(url)}`, secrets: [this.#key] };
     const headers: Record<string, string> = { authorization: `Bearer ${this.#key}` };
     if (body) headers['content-type'] = 'application/json';
-    const res = await this.#transport.request(
-      { method, url, headers, ...(body ? { body: JSON.stringify(body) } : {}) },
-      { api },
-    );
-    const text = (await readCapped(res.body, 1024 * 1024, { api, request, method, url })).toString('utf8');
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
-    if (typeof parsed !== 'object' || parsed === null) {
-      throw new UnexpectedResponseError({ api, request, status: res.status, detail: redact(text.slice(0, 200)) });
-    }
-    throwIfWeChatError(parsed as Record<string, unknown>, api);
-    if (res.status >= 400) throw new UnexpectedResponseError({ api, request, status: res.status, detail: redact(text.slice(0, 200)) });
-    return parsed as Record<string, unknown>;
+    const res = await this.#transport.request({ method, url, headers, ...(body ? { body: JSON.stringify(body) } : {}) }, { api });
+    // An admin error is WeChat's envelope with the HTTP status as errcode: readJsonReply throws it as a WeChatError.
+    const reply = await readJsonReply(res, ctx);
+    if (res.status >= 400) throw new UnexpectedResponseError({ api, request: ctx.request, status: res.status, detail: redact(JSON.stringify(reply).slice(0, 200)) });
+    return reply;
   }
 }

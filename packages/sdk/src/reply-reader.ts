@@ -1,9 +1,12 @@
-import type { Readable } from 'node:stream';
-import { Readable as NodeReadable } from 'node:stream';
-import { redactValues } from '@wxmedia/protocol';
+import { Readable } from 'node:stream';
+import { parseJsonObject, redactValues } from '@wxmedia/protocol';
 import { UnexpectedResponseError, WeChatError } from './errors.ts';
 import type { TransportResponse } from './transport.ts';
-import { toTransportError } from './undici-transport.ts';
+
+/**
+ * Reads replies through the Transport contract alone: a body that fails to read throws the transport's own
+ * NetworkError / TimeoutError, which pass through here untouched.
+ */
 
 export interface ReadContext {
   readonly api: string;
@@ -24,7 +27,7 @@ const MAX_JSON_BYTES = 1024 * 1024;
  */
 export async function readJsonReply(res: TransportResponse, ctx: ReadContext): Promise<Record<string, unknown>> {
   const text = (await readCapped(res.body, MAX_JSON_BYTES, ctx)).toString('utf8');
-  const parsed = parseObject(text);
+  const parsed = parseJsonObject(text);
   if (!parsed) {
     throw new UnexpectedResponseError({ api: ctx.api, request: ctx.request, status: res.status, detail: `not a JSON reply: ${snippet(text, ctx.secrets)}` });
   }
@@ -71,15 +74,14 @@ export async function readMediaReply(res: TransportResponse, ctx: ReadContext): 
           size += next.value.length;
         }
       }
-      const parsed = done ? parseObject(Buffer.concat(first).toString('utf8')) : undefined;
+      const parsed = done ? parseJsonObject(Buffer.concat(first).toString('utf8')) : undefined;
       if (parsed && typeof parsed['errcode'] === 'number') {
         throwIfWeChatError(parsed, ctx.api, ctx.secrets);
       }
     }
   } catch (e) {
     await iterator.return?.();
-    if (e instanceof WeChatError) throw e;
-    throw toTransportError(e, ctx, ctx.api);
+    throw e;
   }
   if (res.status !== 200) {
     await iterator.return?.();
@@ -91,11 +93,11 @@ export async function readMediaReply(res: TransportResponse, ctx: ReadContext): 
     contentType: res.headers['content-type']?.trim(),
     contentLength: Number.isFinite(length) && res.headers['content-length'] !== undefined ? length : undefined,
     filename: filenameOf(res.headers['content-disposition']),
-    body: NodeReadable.from(rest(first, iterator, done, ctx), { objectMode: false }),
+    body: Readable.from(rest(first, iterator, done), { objectMode: false }),
   };
 }
 
-async function* rest(first: Buffer[], iterator: AsyncIterator<Buffer>, done: boolean, ctx: ReadContext): AsyncGenerator<Buffer> {
+async function* rest(first: Buffer[], iterator: AsyncIterator<Buffer>, done: boolean): AsyncGenerator<Buffer> {
   yield* first;
   if (done) return;
   try {
@@ -104,8 +106,6 @@ async function* rest(first: Buffer[], iterator: AsyncIterator<Buffer>, done: boo
       if (next.done) return;
       yield next.value;
     }
-  } catch (e) {
-    throw toTransportError(e, ctx, ctx.api);
   } finally {
     await iterator.return?.();
   }
@@ -123,30 +123,16 @@ export function throwIfWeChatError(reply: Record<string, unknown>, api: string, 
 export async function readCapped(body: Readable, max: number, ctx: ReadContext): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
-  try {
-    for await (const chunk of body) {
-      const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
-      size += buf.length;
-      if (size > max) {
-        body.destroy();
-        throw new UnexpectedResponseError({ api: ctx.api, request: ctx.request, status: 200, detail: `reply longer than ${max} bytes` });
-      }
-      chunks.push(buf);
+  for await (const chunk of body) {
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+    size += buf.length;
+    if (size > max) {
+      body.destroy();
+      throw new UnexpectedResponseError({ api: ctx.api, request: ctx.request, status: 200, detail: `reply longer than ${max} bytes` });
     }
-  } catch (e) {
-    if (e instanceof UnexpectedResponseError) throw e;
-    throw toTransportError(e, ctx, ctx.api);
+    chunks.push(buf);
   }
   return Buffer.concat(chunks, size);
-}
-
-function parseObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const v: unknown = JSON.parse(text);
-    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function isJsonSpace(b: number): boolean {

@@ -4,6 +4,7 @@ import { WeChatError } from './errors.ts';
 import type { Operation } from './operations.ts';
 import type { RetryPolicy } from './retry-policy.ts';
 import type { ReadContext } from './reply-reader.ts';
+import { sleep } from './sleep.ts';
 import type { TokenProvider } from './token-provider.ts';
 import type { Transport, TransportResponse } from './transport.ts';
 
@@ -32,7 +33,8 @@ export interface RequestSenderOptions {
   readonly baseUrl: string;
   readonly transport: Transport;
   readonly retry: RetryPolicy;
-  readonly tokens: TokenProvider | undefined;
+  /** Where authenticated calls get their access_token. */
+  readonly tokens: TokenProvider;
   readonly logger: SdkLogger | undefined;
   /** Literal values (the secret) to scrub from log lines on top of redact()'s patterns. */
   readonly secrets: readonly string[];
@@ -52,7 +54,7 @@ export class RequestSender {
   async send<T>(req: SendRequest<T>): Promise<T> {
     const { op } = req;
     const idempotent = req.idempotent ?? op.idempotent;
-    let token = op.auth ? await this.#tokens().getToken() : undefined;
+    let token = op.auth ? await this.#o.tokens.getToken() : undefined;
     let refreshed = false;
     for (let retry = 0; ; ) {
       const url = this.#url(op, req.query, token);
@@ -85,7 +87,7 @@ export class RequestSender {
           // token cannot loop.
           refreshed = true;
           this.#log('warn', `${op.name}: errcode ${e.errcode}, refreshing the access_token once and replaying`);
-          token = await this.#tokens().getToken({ rejected: token });
+          token = await this.#o.tokens.getToken({ rejected: token });
           continue;
         }
         if (!this.#o.retry.shouldRetry({ error: e, idempotent, retry })) throw e;
@@ -95,11 +97,6 @@ export class RequestSender {
         await sleep(delay, req.signal);
       }
     }
-  }
-
-  #tokens(): TokenProvider {
-    if (!this.#o.tokens) throw new TypeError('this call needs an access_token: give the client appid and secret, or a tokenProvider');
-    return this.#o.tokens;
   }
 
   #url(op: Operation, query: Readonly<Record<string, string>> | undefined, token: string | undefined): string {
@@ -114,19 +111,4 @@ export class RequestSender {
   #log(level: 'debug' | 'warn', message: string, token?: string): void {
     this.#o.logger?.[level](redactValues(message, [...this.#o.secrets, token]));
   }
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -25,7 +25,8 @@ export interface TokenCache {
 /** The default cache: this process only. Its lock also covers several clients that share one instance. */
 export class MemoryTokenCache implements TokenCache {
   readonly #entries = new Map<string, { value: CachedToken; until: number }>();
-  readonly #locks = new Map<string, number>();
+  /** Per key: until when the lock is held, and by whom (an object of the holder's own, so a stale release is a no-op). */
+  readonly #locks = new Map<string, { until: number; holder: object }>();
 
   async get(key: string): Promise<CachedToken | undefined> {
     const hit = this.#entries.get(key);
@@ -43,11 +44,11 @@ export class MemoryTokenCache implements TokenCache {
 
   async lock(key: string, ttlMs: number): Promise<(() => Promise<void>) | undefined> {
     const held = this.#locks.get(key);
-    if (held !== undefined && held > Date.now()) return undefined;
-    const until = Date.now() + ttlMs;
-    this.#locks.set(key, until);
+    if (held !== undefined && held.until > Date.now()) return undefined;
+    const holder = {};
+    this.#locks.set(key, { until: Date.now() + ttlMs, holder });
     return async () => {
-      if (this.#locks.get(key) === until) this.#locks.delete(key);
+      if (this.#locks.get(key)?.holder === holder) this.#locks.delete(key);
     };
   }
 }

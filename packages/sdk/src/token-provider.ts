@@ -1,4 +1,5 @@
 import { TOKEN_OVERLAP_SECONDS, type AccessTokenReply } from '@wxmedia/protocol';
+import { sleep } from './sleep.ts';
 import { MemoryTokenCache, type CachedToken, type TokenCache } from './token-cache.ts';
 
 /**
@@ -116,8 +117,4 @@ export class CredentialTokenProvider implements TokenProvider {
     await this.#cache.set(this.#key, entry, entry.refreshAt - now);
     return entry.accessToken;
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

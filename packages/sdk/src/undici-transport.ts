@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { Agent, request, type Dispatcher } from 'undici';
 import { redact } from '@wxmedia/protocol';
 import { NetworkError, TimeoutError } from './errors.ts';
@@ -40,7 +41,7 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
           ...(req.signal ? { signal: req.signal } : {}),
           ...(req.closeConnection ? { reset: true } : {}),
         });
-        return { status: res.statusCode, headers: flattenHeaders(res.headers), body: res.body };
+        return { status: res.statusCode, headers: flattenHeaders(res.headers), body: sdkErrorsFrom(res.body, req, context.api) };
       } catch (e) {
         throw toTransportError(e, req, context.api);
       }
@@ -57,8 +58,26 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
   return out;
 }
 
-/** Maps undici's and node's errors onto ours; also used for errors raised while reading a body. */
-export function toTransportError(e: unknown, req: { readonly method: string; readonly url: string }, api: string): Error {
+/**
+ * The body as the Transport contract promises it: a failure while reading (a reset, the body timeout) surfaces as
+ * NetworkError / TimeoutError, so readers need not know undici. Destroying the returned stream destroys undici's,
+ * which gives the connection back.
+ */
+function sdkErrorsFrom(body: Readable, req: TransportRequest, api: string): Readable {
+  return Readable.from(
+    (async function* () {
+      try {
+        for await (const chunk of body) yield chunk as Buffer;
+      } catch (e) {
+        throw toTransportError(e, req, api);
+      }
+    })(),
+    { objectMode: false },
+  );
+}
+
+/** Maps undici's and node's errors onto ours, for the request and for its body. */
+function toTransportError(e: unknown, req: { readonly method: string; readonly url: string }, api: string): Error {
   if (e instanceof NetworkError || e instanceof TimeoutError) return e;
   const code = errorCode(e);
   const where = `${req.method} ${redact(req.url)}`;
