@@ -13,11 +13,7 @@ export interface AdminErrorInfo {
   readonly message: string;
 }
 
-function define<const T extends Record<string, AdminErrorInfo>>(catalog: T): T {
-  return catalog;
-}
-
-export const ADMIN_ERRORS = define({
+export const ADMIN_ERRORS = {
   UNAUTHORIZED: { status: 401, message: 'admin key missing or wrong (Authorization: Bearer <key from <data>/admin.key>)' },
   BODY_NOT_OBJECT: { status: 400, message: 'body must be a JSON object %s' },
   INVALID_APP: { status: 400, message: 'invalid app: %s' },
@@ -25,7 +21,7 @@ export const ADMIN_ERRORS = define({
   APP_NOT_FOUND: { status: 404, message: 'no app %s' },
   TIME_TRAVEL_OFF: { status: 404, message: 'time travel is off: start the server with --time-travel' },
   INVALID_CLOCK_ADVANCE: { status: 400, message: 'body must be {"advance": <seconds ≥ 0>}' },
-});
+} as const satisfies Record<string, AdminErrorInfo>;
 
 export type AdminErrorName = keyof typeof ADMIN_ERRORS;
 

@@ -15,11 +15,7 @@ export interface ErrcodeInfo {
   readonly when: string;
 }
 
-function define<const T extends Record<string, ErrcodeInfo>>(catalog: T): T {
-  return catalog;
-}
-
-export const ERRCODES = define({
+export const ERRCODES = {
   SYSTEM_ERROR: { errcode: -1, errmsg: 'system error', when: 'The storage back end failed, or an unexpected internal error (logged with the rid).' },
   OK: { errcode: 0, errmsg: 'ok', when: 'Success.' },
   INVALID_CREDENTIAL: {
@@ -55,6 +51,6 @@ export const ERRCODES = define({
   API_UNAUTHORIZED: { errcode: 48001, errmsg: 'api unauthorized', when: 'The token\'s app may not call this API (e.g. clear_quota for another appid).' },
   CLEAR_QUOTA_LIMIT: { errcode: 48006, errmsg: 'forbid to clear quota because of reaching the limit', when: 'clear_quota called more than 10 times this month for the app.' },
   CGI_PATH_NOT_FOUND: { errcode: 76021, errmsg: 'cgi_path not found, please check', when: 'quota/get named a `cgi_path` that has no quota here.' },
-});
+} as const satisfies Record<string, ErrcodeInfo>;
 
 export type ErrcodeName = keyof typeof ERRCODES;

@@ -36,6 +36,7 @@ export { MEDIA_ID_PATTERN, mintMediaId, checkMediaId, readMediaId, mediaIdCreate
 export { mintAccessToken, readAccessToken, type TokenLane, type TokenFacts, type TokenCheck } from './access-token.ts';
 export { redact, redactValues, REDACTED } from './redact.ts';
 export { parseJsonObject } from './json.ts';
+export { readBounded } from './read-bounded.ts';
 export {
   CLOUD_APIS,
   cloudOkMessage,

@@ -3,7 +3,7 @@ import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { SNIFF_BYTES } from '@wxmedia/protocol';
+import { SNIFF_BYTES, readBounded } from '@wxmedia/protocol';
 import { MediaInputError } from './errors.ts';
 
 /**
@@ -77,22 +77,13 @@ async function blobSource(blob: Blob): Promise<MediaSource> {
 }
 
 async function readAll(stream: AsyncIterable<Uint8Array>, options: { api: string; maxStreamBytes: number }): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of stream) {
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    total += buf.length;
-    if (total > options.maxStreamBytes) {
-      if (stream instanceof Readable) stream.destroy();
-      throw new MediaInputError({
-        api: options.api,
-        reason: 'too-large',
-        message: `the media stream is longer than ${options.maxStreamBytes} bytes (the limit for this type; raise maxUploadBytes if your server allows more)`,
-      });
-    }
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks, total);
+  const bytes = await readBounded(stream, options.maxStreamBytes);
+  if (bytes) return bytes;
+  throw new MediaInputError({
+    api: options.api,
+    reason: 'too-large',
+    message: `the media stream is longer than ${options.maxStreamBytes} bytes (the limit for this type; raise maxUploadBytes if your server allows more)`,
+  });
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<Uint8Array> {

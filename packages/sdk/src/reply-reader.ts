@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { parseJsonObject, redactValues } from '@wxmedia/protocol';
+import { parseJsonObject, readBounded, redactValues } from '@wxmedia/protocol';
 import { UnexpectedResponseError, WeChatError } from './errors.ts';
 import type { TransportResponse } from './transport.ts';
 
@@ -121,18 +121,9 @@ export function throwIfWeChatError(reply: Record<string, unknown>, api: string, 
 
 /** Collects a body into memory, refusing more than `max` bytes. */
 export async function readCapped(body: Readable, max: number, ctx: ReadContext): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
-    size += buf.length;
-    if (size > max) {
-      body.destroy();
-      throw new UnexpectedResponseError({ api: ctx.api, request: ctx.request, status: 200, detail: `reply longer than ${max} bytes` });
-    }
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks, size);
+  const bytes = await readBounded(body, max);
+  if (!bytes) throw new UnexpectedResponseError({ api: ctx.api, request: ctx.request, status: 200, detail: `reply longer than ${max} bytes` });
+  return bytes;
 }
 
 function isJsonSpace(b: number): boolean {

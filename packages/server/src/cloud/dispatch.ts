@@ -1,7 +1,6 @@
-import type { Readable } from 'node:stream';
-import { CLOUD_APIS, ERRCODES, MEDIA_FORMATS, PATHS, uploadReplyFields, type QuotaPath } from '@wxmedia/protocol';
+import { CLOUD_APIS, ERRCODES, MEDIA_FORMATS, PATHS, readBounded, uploadReplyFields, type QuotaPath } from '@wxmedia/protocol';
 import { WxError, isWxError } from '../errors.ts';
-import type { MediaService } from '../services/media-types.ts';
+import type { MediaService } from '../services/media-service.ts';
 import type { CommOpenApiResp, KeyValuePair } from './protobuf.ts';
 import { binaryResp, jsonResp, wechatErrorResp } from './result.ts';
 
@@ -75,7 +74,10 @@ async function getTempMedia(call: CloudCall, deps: DispatchDeps): Promise<CommOp
   const mediaId = jsonParam(call.pairs, 'media_id');
   const opened = await deps.media.open(call.appid, typeof mediaId === 'string' && mediaId !== '' ? mediaId : undefined);
   if (!opened.stream) throw new WxError('INVALID_MEDIA_ID', 'not stored');
-  return binaryResp(opened.contentType, await readAll(opened.stream, opened.size));
+  // A protobuf field is one buffer: the file is read whole, bounded by the size the store reported.
+  const bytes = await readBounded(opened.stream, opened.size);
+  if (!bytes) throw new Error(`media file grew past its stored size ${opened.size}`);
+  return binaryResp(opened.contentType, bytes);
 }
 
 /** A plain parameter's value: the SDK JSON-encodes each one (`"image"` with the quotes). */
@@ -108,20 +110,4 @@ export function mediaFilename(pair: Pick<KeyValuePair, 'filename' | 'contenttype
 
 async function* once(bytes: Buffer): AsyncGenerator<Uint8Array> {
   if (bytes.length > 0) yield bytes;
-}
-
-/** Reads a media file whole (a protobuf field is one buffer); bounded by the size the store reported. */
-async function readAll(stream: Readable, size: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of stream) {
-    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
-    total += b.length;
-    if (total > size) {
-      stream.destroy();
-      throw new Error(`media file grew past its stored size ${size}`);
-    }
-    chunks.push(b);
-  }
-  return Buffer.concat(chunks, total);
 }

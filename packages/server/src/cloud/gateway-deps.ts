@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
-import type { MediaService } from '../services/media-types.ts';
+import type { MediaService } from '../services/media-service.ts';
 import type { QuotaCharger } from './dispatch.ts';
 import type { CloudEnvConfig } from './envs.ts';
 

@@ -26,11 +26,7 @@ export interface TcbGatewayError {
   readonly when: string;
 }
 
-function define<const T extends Record<string, TcbGatewayError>>(catalog: T): T {
-  return catalog;
-}
-
-export const TCB_GATEWAY_ERRORS = define({
+export const TCB_GATEWAY_ERRORS = {
   MISSING_AUTHORIZATION: {
     code: 'SIGN_PARAM_INVALID',
     message: 'authorization is missing or malformed',
@@ -73,7 +69,7 @@ export const TCB_GATEWAY_ERRORS = define({
     message: 'request body is too large',
     when: 'The request body is larger than the gateway\'s bound (default 16 MiB, above every media size limit).',
   },
-});
+} as const satisfies Record<string, TcbGatewayError>;
 
 export type TcbGatewayErrorName = keyof typeof TCB_GATEWAY_ERRORS;
 
@@ -87,11 +83,7 @@ export interface CloudCallError {
   readonly when: string;
 }
 
-function defineCloudCall<const T extends Record<string, CloudCallError>>(catalog: T): T {
-  return catalog;
-}
-
-export const CLOUD_CALL_ERRORS = defineCloudCall({
+export const CLOUD_CALL_ERRORS = {
   API_NOT_FOUND: {
     errorCode: -604100,
     sdkName: 'WX_FUNCTIONS_SERVER_OPENAPI_NOT_FOUND',
@@ -102,7 +94,7 @@ export const CLOUD_CALL_ERRORS = defineCloudCall({
     sdkName: 'WX_FUNCTIONS_SERVER_OPENAPI_NO_PERMISSION',
     when: 'The API is not in the env\'s list or in the function\'s config.json `permissions.openapi`, or `cloud.openapi({appid})` names another app.',
   },
-});
+} as const satisfies Record<string, CloudCallError>;
 
 export type CloudCallErrorName = keyof typeof CLOUD_CALL_ERRORS;
 

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import type { ResolvedOptions } from '../config.ts';
 import type { AppRegistry } from '../services/apps.ts';
-import type { DefaultMediaService } from '../services/media.ts';
+import type { MediaService } from '../services/media-service.ts';
 import type { QuotaService } from '../services/quotas.ts';
 import type { TokenService } from '../services/tokens.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
@@ -15,7 +15,7 @@ export interface ServerContext {
   readonly apps: AppRegistry;
   readonly tokens: TokenService;
   readonly quotas: QuotaService;
-  readonly media: DefaultMediaService;
+  readonly media: MediaService;
   readonly blobs: BlobStore;
   readonly adminKey: string;
 }

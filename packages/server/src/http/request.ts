@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { parseJsonObject } from '@wxmedia/protocol';
 import { WxError } from '../errors.ts';
 import type { App } from '../services/apps.ts';
 import type { ServerContext } from './context.ts';
@@ -57,14 +58,9 @@ export async function readJsonObject(
   const text = await readSmallBody(request);
   if (text === undefined) throw errors.invalid;
   if (text.trim() === '') throw errors.empty;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw errors.invalid;
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw errors.invalid;
-  return value as Record<string, unknown>;
+  const body = parseJsonObject(text);
+  if (!body) throw errors.invalid;
+  return body;
 }
 
 /**

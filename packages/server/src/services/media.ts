@@ -15,7 +15,7 @@ import { nowSeconds, type Clock } from '../clock.ts';
 import { WxError } from '../errors.ts';
 import { BlobTooLargeError, type BlobStore, type ByteRange, type StagedBlob } from '../storage/blob-store.ts';
 import type { App, AppRegistry } from './apps.ts';
-import type { MediaService, OpenMediaResult, UploadInput, UploadResult } from './media-types.ts';
+import type { MediaService, OpenMediaResult, UploadInput, UploadResult } from './media-service.ts';
 
 export interface MediaServiceDeps {
   readonly blobs: BlobStore;
@@ -32,7 +32,6 @@ export interface MediaServiceDeps {
 export class DefaultMediaService implements MediaService {
   constructor(private readonly deps: MediaServiceDeps) {}
 
-  /** 40004 unless `type` is a media type this app may upload. Checked before the body is read. */
   async checkType(appid: string, type: string | undefined): Promise<MediaType> {
     const app = await this.app(appid);
     if (!isMediaType(type)) throw new WxError('INVALID_MEDIA_TYPE', `type ${JSON.stringify(type)}`);

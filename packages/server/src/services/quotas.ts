@@ -2,8 +2,7 @@ import { CLEAR_QUOTA_MONTHLY_LIMIT, QUOTA_PATHS, quotaDay, quotaMonth, type Quot
 import { nowSeconds, type Clock } from '../clock.ts';
 import { WxError } from '../errors.ts';
 import type { StateStore } from '../storage/state-store.ts';
-
-const DAY_MS = 86_400_000;
+import { DAY_MS, countWithinLimit } from './limited-counter.ts';
 
 export interface QuotaStatus {
   readonly daily_limit: number;
@@ -22,10 +21,7 @@ export class QuotaService {
 
   /** Counts one call; throws 45009 (without counting it) when the day's quota is spent. */
   async charge(appid: string, path: QuotaPath): Promise<void> {
-    const key = this.key(appid, path);
-    const used = await this.deps.state.incr(key, { ttlMs: 2 * DAY_MS });
-    if (used > this.deps.limits[path]) {
-      await this.deps.state.incr(key, { by: -1 });
+    if (!(await countWithinLimit(this.deps.state, this.key(appid, path), this.deps.limits[path], 2 * DAY_MS))) {
       throw new WxError('DAILY_QUOTA', `${path} quota spent`);
     }
   }
@@ -40,11 +36,7 @@ export class QuotaService {
   async clear(appid: string): Promise<void> {
     const now = nowSeconds(this.deps.clock);
     const monthKey = `quota-clears:${appid}:${quotaMonth(now)}`;
-    const clears = await this.deps.state.incr(monthKey, { ttlMs: 32 * DAY_MS });
-    if (clears > CLEAR_QUOTA_MONTHLY_LIMIT) {
-      await this.deps.state.incr(monthKey, { by: -1 });
-      throw new WxError('CLEAR_QUOTA_LIMIT');
-    }
+    if (!(await countWithinLimit(this.deps.state, monthKey, CLEAR_QUOTA_MONTHLY_LIMIT, 32 * DAY_MS))) throw new WxError('CLEAR_QUOTA_LIMIT');
     await Promise.all(QUOTA_PATHS.map((p) => this.deps.state.delete(this.key(appid, p))));
   }
 

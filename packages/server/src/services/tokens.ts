@@ -12,6 +12,7 @@ import { nowSeconds, type Clock } from '../clock.ts';
 import { WxError } from '../errors.ts';
 import type { StateStore } from '../storage/state-store.ts';
 import type { App, AppRegistry } from './apps.ts';
+import { DAY_MS, countWithinLimit } from './limited-counter.ts';
 
 /**
  * Access tokens, in two lanes that rotate independently (reference, "Access tokens"):
@@ -113,20 +114,17 @@ export class TokenService {
     const lastKey = `force-last:${appid}`;
     const last = Number(await this.deps.state.get(lastKey));
     if (Number.isFinite(last) && now - last < FORCE_REFRESH_MIN_INTERVAL_SECONDS) throw new WxError('MINUTE_QUOTA', 'force_refresh within 30 s');
-    const dayKey = `force-day:${appid}:${quotaDay(now)}`;
-    const used = await this.deps.state.incr(dayKey, { ttlMs: 2 * 86_400_000 });
-    if (used > FORCE_REFRESH_DAILY_LIMIT) {
-      await this.deps.state.incr(dayKey, { by: -1 });
+    if (!(await countWithinLimit(this.deps.state, `force-day:${appid}:${quotaDay(now)}`, FORCE_REFRESH_DAILY_LIMIT, 2 * DAY_MS))) {
       throw new WxError('DAILY_QUOTA', 'force_refresh daily limit');
     }
-    await this.deps.state.set(lastKey, String(now), { ttlMs: 86_400_000 });
+    await this.deps.state.set(lastKey, String(now), { ttlMs: DAY_MS });
   }
 
   private async rotate(appid: string, lane: TokenLane, now: number, previousValidUntil: number): Promise<IssuedToken> {
     const generation = await this.deps.state.incr(`${lane}-gen:${appid}`);
     const record: GenerationRecord = { issuedAt: now, previousValidUntil };
     // Records outlive their token by a day at most; the TTL only tidies the store.
-    await this.deps.state.set(recordKey(appid, lane, generation), JSON.stringify(record), { ttlMs: 2 * 86_400_000 });
+    await this.deps.state.set(recordKey(appid, lane, generation), JSON.stringify(record), { ttlMs: 2 * DAY_MS });
     this.cacheRecord(recordKey(appid, lane, generation), record);
     this.#current.set(`${lane}:${appid}`, { generation, readAt: Date.now() });
     return { accessToken: mintAccessToken(this.deps.key, { appid, lane, generation, issuedAt: now }), expiresIn: TOKEN_TTL_SECONDS };

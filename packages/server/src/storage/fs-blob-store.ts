@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MEDIA_ID_PATTERN, mediaIdCreatedAt } from '@wxmedia/protocol';
+import { MEDIA_ID_PATTERN, mediaIdCreatedAt, parseJsonObject } from '@wxmedia/protocol';
 import type { BlobInfo, BlobStore, BlobWriteMeta, ByteRange, OpenedBlob, StagedBlob } from './blob-store.ts';
 import { FsStagedBlob, SIDECAR, writeDurably } from './fs-staged-blob.ts';
 
@@ -58,25 +58,15 @@ export class FsBlobStore implements BlobStore {
   async size(id: string): Promise<number | undefined> {
     const path = this.#dataPath(id);
     if (path === undefined) return undefined;
-    try {
-      return (await stat(path)).size;
-    } catch (error) {
-      if (isAbsent(error)) return undefined;
-      throw error;
-    }
+    return (await ifPresent(() => stat(path)))?.size;
   }
 
   async open(id: string, range?: ByteRange): Promise<OpenedBlob | undefined> {
     const path = this.#dataPath(id);
     if (path === undefined) return undefined;
     // Open first, then stat the handle: a delete or sweep between the two cannot be observed half-way.
-    let handle;
-    try {
-      handle = await open(path, 'r');
-    } catch (error) {
-      if (isAbsent(error)) return undefined;
-      throw error;
-    }
+    const handle = await ifPresent(() => open(path, 'r'));
+    if (handle === undefined) return undefined;
     try {
       const { size } = await handle.stat();
       const stream = handle.createReadStream(range ? { start: range.start, end: range.end } : {});
@@ -185,25 +175,13 @@ function newestFirst(a: string, b: string): number {
 }
 
 async function readSidecar(path: string): Promise<BlobInfo | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if (isAbsent(error)) return undefined;
-    throw error;
-  }
+  const text = await ifPresent(() => readFile(path, 'utf8'));
   // Sidecars are fsynced before they are renamed in, so a torn one means outside damage: treat it as absent.
-  try {
-    const value: unknown = JSON.parse(text);
-    return isBlobInfo(value) ? value : undefined;
-  } catch {
-    return undefined;
-  }
+  const value = text === undefined ? undefined : parseJsonObject(text);
+  return value !== undefined && isBlobInfo(value) ? value : undefined;
 }
 
-function isBlobInfo(value: unknown): value is BlobInfo {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as Record<string, unknown>;
+function isBlobInfo(v: Record<string, unknown>): v is Record<string, unknown> & BlobInfo {
   return (
     typeof v['id'] === 'string' &&
     typeof v['appid'] === 'string' &&
@@ -215,26 +193,28 @@ function isBlobInfo(value: unknown): value is BlobInfo {
 }
 
 async function readdirIfPresent(dir: string): Promise<string[]> {
-  try {
-    return await readdir(dir);
-  } catch (error) {
-    if (isAbsent(error)) return [];
-    throw error;
-  }
+  return (await ifPresent(() => readdir(dir))) ?? [];
 }
 
+/** True if it removed the file, false if there was none. */
 async function unlinkIfPresent(path: string): Promise<boolean> {
-  try {
+  const removed = await ifPresent(async () => {
     await unlink(path);
     return true;
-  } catch (error) {
-    if (isAbsent(error)) return false;
-    throw error;
-  }
+  });
+  return removed ?? false;
 }
 
-/** ENOENT, or ENOTDIR when a path component is not a directory: either way there is no such blob. */
-function isAbsent(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'ENOENT' || code === 'ENOTDIR';
+/**
+ * What `op` resolves to, or undefined when the path it touches is absent: ENOENT, or ENOTDIR when a path component
+ * is not a directory (either way there is no such blob). Any other failure is thrown.
+ */
+async function ifPresent<T>(op: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await op();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw error;
+  }
 }

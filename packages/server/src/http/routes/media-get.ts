@@ -2,59 +2,52 @@ import type { FastifyInstance } from 'fastify';
 import { PATHS } from '@wxmedia/protocol';
 import type { ByteRange } from '../../storage/blob-store.ts';
 import type { ServerContext } from '../context.ts';
-import { authenticate, queryParam, requireMethod } from '../request.ts';
+import { queryParam } from '../request.ts';
 import { parseRange } from '../range.ts';
-import { ALL_METHODS } from './methods.ts';
+import { authenticatedRoute } from './wechat-route.ts';
 
 /**
  * GET and HEAD /cgi-bin/media/get?access_token=&media_id= (seed 001): the bytes with WeChat's headers, or the JSON
  * envelope. HEAD (the seed's own `curl -I -G`) stats only. A single `Range` gets 206 (RFC 9110).
  */
 export function mediaGetRoute(app: FastifyInstance, ctx: ServerContext): void {
-  app.route({
-    method: ALL_METHODS,
-    url: PATHS.get,
-    config: { group: 'media' },
-    handler: async (request, reply) => {
-      requireMethod(request, ['GET', 'HEAD']);
-      const caller = await authenticate(request, ctx);
-      await ctx.quotas.charge(caller.appid, PATHS.get);
-      const mediaId = queryParam(request, 'media_id');
-      const head = request.method === 'HEAD';
-      const rangeHeader = request.headers.range;
+  authenticatedRoute(app, ctx, { path: PATHS.get, methods: ['GET', 'HEAD'], group: 'media' }, async (request, reply, caller) => {
+    await ctx.quotas.charge(caller.appid, PATHS.get);
+    const mediaId = queryParam(request, 'media_id');
+    const head = request.method === 'HEAD';
+    const rangeHeader = request.headers.range;
 
-      let range: ByteRange | undefined;
-      let size: number | undefined;
-      if (rangeHeader !== undefined) {
-        const stat = await ctx.media.open(caller.appid, mediaId, { headOnly: true });
-        size = stat.size;
-        const parsed = parseRange(rangeHeader, stat.size);
-        if (parsed === 'unsatisfiable') {
-          request.wxErrcode = 0;
-          return reply.code(416).header('content-range', `bytes */${stat.size}`).header('content-length', 0).send();
-        }
-        range = parsed;
+    let range: ByteRange | undefined;
+    let size: number | undefined;
+    if (rangeHeader !== undefined) {
+      const stat = await ctx.media.open(caller.appid, mediaId, { headOnly: true });
+      size = stat.size;
+      const parsed = parseRange(rangeHeader, stat.size);
+      if (parsed === 'unsatisfiable') {
+        request.wxErrcode = 0;
+        return reply.code(416).header('content-range', `bytes */${stat.size}`).header('content-length', 0).send();
       }
-      const opened = await ctx.media.open(caller.appid, mediaId, head ? { headOnly: true } : range ? { range } : {});
-      const total = size ?? opened.size;
-      request.wxErrcode = 0;
-      // Set on the raw response so Node keeps WeChat's spelling: `Content-disposition`, lower-case d. Some SDKs
-      // look the header up case-sensitively.
-      reply.raw.setHeader('Content-disposition', `attachment; filename="${opened.mediaId}.${opened.ext}"`);
-      reply
-        .header('content-type', opened.contentType)
-        .header('cache-control', 'no-cache, must-revalidate')
-        .header('accept-ranges', 'bytes');
-      if (range) {
-        reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${total}`).header('content-length', range.end - range.start + 1);
-      } else {
-        reply.code(200).header('content-length', total);
-      }
-      if (head || !opened.stream) {
-        opened.stream?.destroy();
-        return reply.send();
-      }
-      return reply.send(opened.stream);
-    },
+      range = parsed;
+    }
+    const opened = await ctx.media.open(caller.appid, mediaId, head ? { headOnly: true } : range ? { range } : {});
+    const total = size ?? opened.size;
+    request.wxErrcode = 0;
+    // Set on the raw response so Node keeps WeChat's spelling: `Content-disposition`, lower-case d. Some SDKs
+    // look the header up case-sensitively.
+    reply.raw.setHeader('Content-disposition', `attachment; filename="${opened.mediaId}.${opened.ext}"`);
+    reply
+      .header('content-type', opened.contentType)
+      .header('cache-control', 'no-cache, must-revalidate')
+      .header('accept-ranges', 'bytes');
+    if (range) {
+      reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${total}`).header('content-length', range.end - range.start + 1);
+    } else {
+      reply.code(200).header('content-length', total);
+    }
+    if (head || !opened.stream) {
+      opened.stream?.destroy();
+      return reply.send();
+    }
+    return reply.send(opened.stream);
   });
 }

@@ -4,9 +4,9 @@ import { WxError } from '../../errors.ts';
 import type { ServerContext } from '../context.ts';
 import { continueBody } from '../expect-continue.ts';
 import { MultipartError, boundaryOf, parseMultipart, type MultipartPart } from '../multipart.ts';
-import { authenticate, queryParam, requireMethod } from '../request.ts';
+import { queryParam } from '../request.ts';
 import { sendJson } from '../reply.ts';
-import { ALL_METHODS } from './methods.ts';
+import { authenticatedRoute } from './wechat-route.ts';
 
 /** Room for multipart framing and small form fields beside the file, on top of the file's own limit. */
 const FRAMING_ALLOWANCE = 1024 * 1024;
@@ -20,46 +20,39 @@ const DRAIN_ALLOWANCE = 16 * 1024 * 1024;
  * `media` part or a truncated body leaves nothing behind.
  */
 export function mediaUploadRoute(app: FastifyInstance, ctx: ServerContext): void {
-  app.route({
-    method: ALL_METHODS,
-    url: PATHS.upload,
-    config: { group: 'media' },
-    handler: async (request, reply) => {
-      requireMethod(request, ['POST']);
-      const caller = await authenticate(request, ctx);
-      await ctx.quotas.charge(caller.appid, PATHS.upload);
-      const type = await ctx.media.checkType(caller.appid, queryParam(request, 'type'));
-      const boundary = boundaryOf(request.headers['content-type']);
-      if (!boundary) throw new WxError('MEDIA_DATA_MISSING', 'not multipart/form-data with a boundary');
+  authenticatedRoute(app, ctx, { path: PATHS.upload, methods: ['POST'], group: 'media' }, async (request, reply, caller) => {
+    await ctx.quotas.charge(caller.appid, PATHS.upload);
+    const type = await ctx.media.checkType(caller.appid, queryParam(request, 'type'));
+    const boundary = boundaryOf(request.headers['content-type']);
+    if (!boundary) throw new WxError('MEDIA_DATA_MISSING', 'not multipart/form-data with a boundary');
 
-      const limit = ctx.options.maxBytes[type] + FRAMING_ALLOWANCE;
-      continueBody(request.raw);
-      const body = boundedBody(request, limit);
-      const parts = parseMultipart(body.chunks, boundary)[Symbol.asyncIterator]();
-      try {
-        const media = await nextMediaPart(parts);
-        if (!media) throw new WxError('MEDIA_DATA_MISSING', 'no media part');
-        if (media.filename === undefined) throw new WxError('MEDIA_DATA_MISSING', 'media part named only by filename*=');
-        const result = await ctx.media.upload({
-          appid: caller.appid,
-          type,
-          filename: media.filename,
-          body: media.body,
-          beforeCommit: async () => {
-            if (await nextMediaPart(parts)) throw new WxError('MEDIA_DATA_MISSING', 'two media parts');
-          },
-        });
-        return sendJson(request, reply, ctx, { ...uploadReplyFields(result), item: [] });
-      } catch (e) {
-        // The client may still be sending: read the rest (bounded) so the reply reaches it and the kept-alive
-        // connection is clean for its next request; past the bound, close the connection after replying.
-        if (!(await body.drain(limit + DRAIN_ALLOWANCE))) reply.header('connection', 'close');
-        if (e instanceof MultipartError) throw new WxError('MEDIA_DATA_MISSING', `multipart ${e.reason}`);
-        throw e;
-      } finally {
-        await parts.return?.(undefined).catch(() => undefined);
-      }
-    },
+    const limit = ctx.options.maxBytes[type] + FRAMING_ALLOWANCE;
+    continueBody(request.raw);
+    const body = boundedBody(request, limit);
+    const parts = parseMultipart(body.chunks, boundary)[Symbol.asyncIterator]();
+    try {
+      const media = await nextMediaPart(parts);
+      if (!media) throw new WxError('MEDIA_DATA_MISSING', 'no media part');
+      if (media.filename === undefined) throw new WxError('MEDIA_DATA_MISSING', 'media part named only by filename*=');
+      const result = await ctx.media.upload({
+        appid: caller.appid,
+        type,
+        filename: media.filename,
+        body: media.body,
+        beforeCommit: async () => {
+          if (await nextMediaPart(parts)) throw new WxError('MEDIA_DATA_MISSING', 'two media parts');
+        },
+      });
+      return sendJson(request, reply, ctx, { ...uploadReplyFields(result), item: [] });
+    } catch (e) {
+      // The client may still be sending: read the rest (bounded) so the reply reaches it and the kept-alive
+      // connection is clean for its next request; past the bound, close the connection after replying.
+      if (!(await body.drain(limit + DRAIN_ALLOWANCE))) reply.header('connection', 'close');
+      if (e instanceof MultipartError) throw new WxError('MEDIA_DATA_MISSING', `multipart ${e.reason}`);
+      throw e;
+    } finally {
+      await parts.return?.(undefined).catch(() => undefined);
+    }
   });
 }
 

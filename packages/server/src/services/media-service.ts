@@ -3,9 +3,19 @@ import type { MediaType } from '@wxmedia/protocol';
 import type { ByteRange } from '../storage/blob-store.ts';
 
 /**
- * The media service as the HTTPS routes and the cloud-call gateway both see it: one implementation, so a media_id
- * uploaded one way can be fetched the other way. Failures are thrown as WxError (errors.ts).
+ * The media service as the HTTPS routes and the cloud-call gateway both see it (DefaultMediaService in media.ts is
+ * the one implementation), so a media_id uploaded one way can be fetched the other way. Failures are thrown as
+ * WxError (errors.ts).
  */
+export interface MediaService {
+  /** 40004 unless `type` is a media type this app may upload. The HTTPS route checks it before reading the body. */
+  checkType(appid: string, type: string | undefined): Promise<MediaType>;
+  /** Checks type, name and bytes, streams the file into the blob store and commits it. */
+  upload(input: UploadInput): Promise<UploadResult>;
+  /** Checks the id (40007 without storage for forged/foreign/expired ids), then stats or opens the file. */
+  open(appid: string, mediaId: string | undefined, options?: { headOnly?: boolean; range?: ByteRange }): Promise<OpenMediaResult>;
+}
+
 export interface UploadInput {
   readonly appid: string;
   /** The raw `type` parameter (validated here: 40004). */
@@ -39,10 +49,4 @@ export interface OpenMediaResult {
   readonly stream?: Readable;
   /** The range served, when one was asked for and is satisfiable. */
   readonly range?: ByteRange;
-}
-
-export interface MediaService {
-  upload(input: UploadInput): Promise<UploadResult>;
-  /** Checks the id (40007 without storage for forged/foreign/expired ids), then stats or opens the file. */
-  open(appid: string, mediaId: string | undefined, options?: { headOnly?: boolean; range?: ByteRange }): Promise<OpenMediaResult>;
 }
