@@ -37,7 +37,7 @@ export function addServeCommand(program: Command): void {
       const { url } = await server.listen({ host: settings.host, port: settings.port }).catch((e: NodeJS.ErrnoException) => {
         throw new CliError(e.code === 'EADDRINUSE' ? `port ${settings.port} is in use: pass --port` : e.message);
       });
-      printBanner(url, settings.server.dataDir, server.devApp, settings.server.apps?.map((a) => a.appid) ?? []);
+      printBanner(url, server.dataDir, server.devApp, settings.server.apps?.map((a) => a.appid) ?? []);
 
       let stopping = false;
       const stop = (signal: string) => {

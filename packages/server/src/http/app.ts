@@ -1,9 +1,10 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { newRid, redact } from '@wxmedia/protocol';
 import { nowSeconds } from '../clock.ts';
-import { WxError, isWxError } from '../errors.ts';
+import { ConnectionDropped, WxError, isWxError } from '../errors.ts';
 import type { ServerContext } from './context.ts';
 import { bodyWithheld, installExpectContinue } from './expect-continue.ts';
+import { finishCall, installCallObservation } from './observe.ts';
 import { errorEnvelope, sendError, SYSTEM_ERROR } from './reply.ts';
 
 /** Largest request line + headers Node accepts (its default): beyond it the client gets 431 and the envelope. */
@@ -61,11 +62,24 @@ export function buildHttpApp(ctx: ServerContext): FastifyInstance {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
 
+  installCallObservation(app, ctx);
+
   app.setErrorHandler((error, request, reply) => {
+    if (error instanceof ConnectionDropped) {
+      // An injected fault: close the socket without a word, as a failing network would.
+      if (request.wxCall) request.wxCall.dropped = true;
+      request.log.info({ fault: error.fault }, 'connection dropped by fault');
+      reply.hijack();
+      request.raw.socket?.destroy();
+      finishCall(request, reply, ctx);
+      return;
+    }
     if (isWxError(error)) {
       request.log.debug({ errcode: error.errcode, detail: error.detail }, 'wechat error');
+      if (request.wxCall) request.wxCall.reason = error.detail ? `${error.errmsg}: ${error.detail}` : error.errmsg;
       return sendError(request, reply, ctx, error);
     }
+    if (request.wxCall) request.wxCall.reason = 'internal error (see the server log for this rid)';
     // Unexpected: logged with the rid (redacted), answered as WeChat's generic -1, never echoed.
     request.log.error({ err: { message: redact(String((error as Error).message)), stack: (error as Error).stack } }, 'internal error');
     return sendError(request, reply, ctx, new WxError('SYSTEM_ERROR'));

@@ -71,7 +71,7 @@ export class DefaultMediaService implements MediaService {
       await staged.abort();
       throw e;
     }
-    return { type, mediaId, createdAt };
+    return { type, mediaId, createdAt, size: staged.size };
   }
 
   async open(appid: string, mediaId: string | undefined, options: { headOnly?: boolean; range?: ByteRange } = {}): Promise<OpenMediaResult> {

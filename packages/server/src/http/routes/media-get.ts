@@ -14,12 +14,13 @@ export function mediaGetRoute(app: FastifyInstance, ctx: ServerContext): void {
   app.route({
     method: ALL_METHODS,
     url: PATHS.get,
-    config: { group: 'media' },
+    config: { group: 'media', wechat: 'https' },
     handler: async (request, reply) => {
       requireMethod(request, ['GET', 'HEAD']);
       const caller = await authenticate(request, ctx);
       await ctx.quotas.charge(caller.appid, PATHS.get);
       const mediaId = queryParam(request, 'media_id');
+      if (request.wxCall && mediaId) request.wxCall.mediaId = mediaId;
       const head = request.method === 'HEAD';
       const rangeHeader = request.headers.range;
 
@@ -50,6 +51,7 @@ export function mediaGetRoute(app: FastifyInstance, ctx: ServerContext): void {
       } else {
         reply.code(200).header('content-length', total);
       }
+      if (request.wxCall && !head) request.wxCall.bytes = range ? range.end - range.start + 1 : total;
       if (head || !opened.stream) {
         opened.stream?.destroy();
         return reply.send();
