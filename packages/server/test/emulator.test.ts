@@ -4,7 +4,7 @@
  * Over real sockets: a dropped connection, and the live calls stream.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,6 +97,22 @@ describe('clock (--time-travel, kept in the state store)', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('ephemeral', () => {
+  it('state in memory, media in a temporary directory that close() removes', async () => {
+    const server = await createServer({ ephemeral: true, apps: [APP], logLevel: 'silent' });
+    const dir = server.dataDir;
+    try {
+      assert.ok(dir.startsWith(tmpdir()), dir);
+      const token = (await server.app.inject({ url: `${TOKEN}?grant_type=client_credential&appid=${APP.appid}&secret=${APP.secret}` })).json<{ access_token: string }>().access_token;
+      assert.ok(token);
+      assert.equal(await stat(join(dir, 'state')).then(() => true, () => false), false, 'no state database on disk');
+    } finally {
+      await server.close();
+    }
+    assert.equal(await stat(dir).then(() => true, () => false), false, 'removed at close');
   });
 });
 
