@@ -47,6 +47,13 @@ export interface ServerOptions {
    * With an injected clock, that clock is moved if it is a ControllableClock (ManualClock, OffsetClock).
    */
   readonly timeTravel?: boolean;
+  /**
+   * How /cgi-bin/media/get answers an official account's video: `url` (default), JSON `{video_url}` as WeChat
+   * documents it; `bytes`, the video itself. See http/video-url.ts.
+   */
+  readonly videoGet?: 'url' | 'bytes';
+  /** The address clients reach this server by (behind a proxy), for video_url; default: the request's own. */
+  readonly publicUrl?: string;
   /** GET /metrics access (default `public`: scrapers usually reach it on a network path of their own). */
   readonly metrics?: MetricsAccess;
   /** How many recent WeChat API calls each instance keeps for the calls record (default 1000). */
@@ -81,6 +88,8 @@ export interface ResolvedOptions {
   readonly timeTravel: boolean;
   readonly metrics: MetricsAccess;
   readonly recentCalls: number;
+  readonly videoGet: 'url' | 'bytes';
+  readonly publicUrl: string | undefined;
   readonly signingKey: string | undefined;
   readonly adminKey: string | undefined;
   readonly maxBytes: Readonly<Record<MediaType, number>>;
@@ -120,6 +129,11 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
   positiveInt(sweepIntervalSeconds, 'sweep interval');
   const metrics = options.metrics ?? 'public';
   if (metrics !== 'public' && metrics !== 'admin' && metrics !== 'off') throw new ConfigError(`metrics must be public, admin or off, got "${String(metrics)}"`);
+  const videoGet = options.videoGet ?? 'url';
+  if (videoGet !== 'url' && videoGet !== 'bytes') throw new ConfigError(`videoGet must be url or bytes, got "${String(videoGet)}"`);
+  if (options.publicUrl !== undefined && !/^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(options.publicUrl)) {
+    throw new ConfigError(`publicUrl "${options.publicUrl}" must be an http(s) URL such as https://media.example.com`);
+  }
   const recentCalls = options.recentCalls ?? DEFAULT_CALL_LOG_SIZE;
   positiveInt(recentCalls, 'recentCalls');
   return {
@@ -129,6 +143,8 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     timeTravel: options.timeTravel ?? false,
     metrics,
     recentCalls,
+    videoGet,
+    publicUrl: options.publicUrl,
     signingKey: options.signingKey,
     adminKey: options.adminKey,
     maxBytes,

@@ -15,7 +15,8 @@ import { healthRoute } from './http/routes/health.ts';
 import { mediaGetRoute } from './http/routes/media-get.ts';
 import { mediaUploadRoute } from './http/routes/media-upload.ts';
 import { metricsRoute } from './http/routes/metrics.ts';
-// openapi: next
+import { openapiRoute } from './http/routes/openapi.ts';
+import { videoDownloadRoute } from './http/video-url.ts';
 import { quotaRoutes } from './http/routes/quota.ts';
 import { stableTokenRoute } from './http/routes/stable-token.ts';
 import { tokenRoute } from './http/routes/token.ts';
@@ -170,7 +171,8 @@ async function assemble(options: ResolvedOptions, injectedClock: Clock | undefin
   quotaRoutes(app, ctx);
   await adminRoutes(app, ctx);
   metricsRoute(app, ctx);
-  // openapi: next
+  openapiRoute(app);
+  videoDownloadRoute(app, ctx);
   await registerCloudGateway(app, {
     env: async (env) => cloudEnv(env, options.cloudEnvs, ctx.apps),
     media,

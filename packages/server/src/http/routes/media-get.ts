@@ -5,6 +5,8 @@ import type { ServerContext } from '../context.ts';
 import { authenticate, queryParam, requireMethod } from '../request.ts';
 import { parseRange } from '../range.ts';
 import { ALL_METHODS } from './methods.ts';
+import { sendJson } from '../reply.ts';
+import { videoUrl } from '../video-url.ts';
 
 /**
  * GET and HEAD /cgi-bin/media/get?access_token=&media_id= (seed 001): the bytes with WeChat's headers, or the JSON
@@ -24,6 +26,11 @@ export function mediaGetRoute(app: FastifyInstance, ctx: ServerContext): void {
       const head = request.method === 'HEAD';
       const rangeHeader = request.headers.range;
 
+      if (caller.kind === 'official' && ctx.options.videoGet === 'url') {
+        // An official account's video is answered with its download address, as WeChat documents (video-url.ts).
+        const stat = await ctx.media.open(caller.appid, mediaId, { headOnly: true });
+        if (stat.contentType.startsWith('video/')) return sendJson(request, reply, ctx, { video_url: videoUrl(request, ctx, stat.mediaId) });
+      }
       let range: ByteRange | undefined;
       let size: number | undefined;
       if (rangeHeader !== undefined) {
