@@ -11,6 +11,7 @@ import { registerCloudGateway, type CloudEnvConfig } from './cloud/gateway.ts';
 import { buildHttpApp } from './http/app.ts';
 import type { ServerContext } from './http/context.ts';
 import { adminRoutes } from './http/routes/admin/index.ts';
+import { dashboardRoutes } from './http/routes/dashboard.ts';
 import { healthRoute } from './http/routes/health.ts';
 import { mediaGetRoute } from './http/routes/media-get.ts';
 import { mediaUploadRoute } from './http/routes/media-upload.ts';
@@ -172,6 +173,7 @@ async function assemble(options: ResolvedOptions, injectedClock: Clock | undefin
   await adminRoutes(app, ctx);
   metricsRoute(app, ctx);
   openapiRoute(app);
+  await dashboardRoutes(app);
   videoDownloadRoute(app, ctx);
   await registerCloudGateway(app, {
     env: async (env) => cloudEnv(env, options.cloudEnvs, ctx.apps),

@@ -7,6 +7,13 @@ import { bodyWithheld, installExpectContinue } from './expect-continue.ts';
 import { finishCall, installCallObservation } from './observe.ts';
 import { errorEnvelope, sendError, SYSTEM_ERROR } from './reply.ts';
 
+/** Every route each app registered (method and URL), for the OpenAPI test: the document must describe them all. */
+const ROUTES = new WeakMap<FastifyInstance, { method: string; url: string }[]>();
+
+export function routesOf(app: FastifyInstance): readonly { method: string; url: string }[] {
+  return ROUTES.get(app) ?? [];
+}
+
 /** Largest request line + headers Node accepts (its default): beyond it the client gets 431 and the envelope. */
 const MAX_HEADER_BYTES = 16 * 1024;
 
@@ -63,6 +70,11 @@ export function buildHttpApp(ctx: ServerContext): FastifyInstance {
   app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
 
   installCallObservation(app, ctx);
+  const routes: { method: string; url: string }[] = [];
+  ROUTES.set(app, routes);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+  });
 
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof ConnectionDropped) {

@@ -200,11 +200,17 @@ export const OPENAPI_DOCUMENT = {
     [OPENAPI_PATH]: {
       get: { tags: ['Operations'], summary: 'This document', operationId: 'openapi', security: [], responses: { '200': { description: 'OpenAPI 3.1', content: { 'application/json; charset=utf-8': { schema: { type: 'object' } } } } } },
     },
-    [DASHBOARD_PATH]: {
-      get: { tags: ['Operations'], summary: 'The dashboard', description: 'A page that uses the admin API (it asks for the key, or takes it from the `#key=` of the link `wxmedia serve` prints).', operationId: 'dashboard', security: [], responses: { '200': { description: 'The page', content: { 'text/html': { schema: { type: 'string' } } } } } },
-    },
     [`${DASHBOARD_PATH}{asset}`]: {
-      get: { tags: ['Operations'], summary: "The dashboard's scripts and styles", operationId: 'dashboardAsset', security: [], parameters: [pathParam('asset', 'A file of the built dashboard')], responses: { '200': { description: 'The file' }, '404': { description: 'No such file' } } },
+      get: {
+        tags: ['Operations'],
+        summary: 'The dashboard',
+        description: '`/wxmedia/dashboard/` is the page, the rest its scripts and styles. It holds no data: it uses the admin API (with the key it asks for, or takes from the `#key=` of the link `wxmedia serve` prints).',
+        operationId: 'dashboard',
+        security: [],
+        parameters: [pathParam('asset', 'Empty for the page, or a file of the built dashboard')],
+        responses: { '200': { description: 'The page or file', content: { 'text/html': { schema: { type: 'string' } } } }, '404': { description: 'No such file' }, '503': { description: 'The dashboard was not built' } },
+      },
+      head: { tags: ['Operations'], summary: "Headers of the dashboard's files", operationId: 'dashboardHead', security: [], parameters: [pathParam('asset', 'As for GET')], responses: { '200': { description: 'The headers' } } },
     },
 
     [ADMIN_PATHS.apps]: {

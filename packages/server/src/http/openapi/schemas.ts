@@ -34,6 +34,17 @@ const laneState = object(
 
 const quotaState = object({ daily_limit: int, used: int, remain: int });
 
+const faultSpec: Record<string, Schema> = {
+  appid: { ...str, description: 'Only this app (default: every app)' },
+  api: { enum: [...FAULT_APIS], description: 'Only this API (default: every API); cloud calls count as their HTTPS path' },
+  errcode: { ...int, description: "Answer this errcode in WeChat's envelope" },
+  errmsg: { ...str, description: "Its text (default: WeChat's own for the errcode)" },
+  count: { ...int, minimum: 1, description: 'Fire on this many calls, then vanish' },
+  probability: { type: 'number', exclusiveMinimum: 0, maximum: 1, description: 'Fire on each matching call with this probability' },
+  latencyMs: { ...int, minimum: 0, description: 'Delay the answer' },
+  drop: { type: 'boolean', description: 'Close the connection without an answer' },
+};
+
 export const SCHEMAS: Record<string, Schema> = {
   ErrorEnvelope: object(
     { errcode: { ...int, description: 'WeChat errcode (docs/errcodes.md)' }, errmsg: { ...str, description: '`<text> rid: <rid>`' } },
@@ -92,26 +103,10 @@ export const SCHEMAS: Record<string, Schema> = {
       object({ reset: { const: true } }, ['reset'], { additionalProperties: false }),
     ],
   },
-  FaultSpec: object(
-    {
-      appid: str,
-      api: { enum: [...FAULT_APIS] },
-      errcode: int,
-      errmsg: str,
-      count: { ...int, minimum: 1 },
-      probability: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
-      latencyMs: { ...int, minimum: 0 },
-      drop: { type: 'boolean' },
-    },
-    [],
-    { additionalProperties: false },
-  ),
-  Fault: {
-    allOf: [ref('FaultSpec')],
-    type: 'object',
-    properties: { id: str, createdAt: unixMs, fired: int },
-    required: ['id', 'createdAt'],
-  },
+  FaultSpec: object(faultSpec, [], { additionalProperties: false }),
+  Fault: object({ id: str, createdAt: unixMs, fired: { ...int, description: 'How often it fired (faults with a count)' }, ...faultSpec }, ['id', 'createdAt'], {
+    additionalProperties: false,
+  }),
   CallRecord: object(
     {
       rid: str,
