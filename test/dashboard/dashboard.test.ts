@@ -9,7 +9,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { chromiumAvailable, launchChromium, seededServer, type Seeded } from './harness.ts';
+import { THUMBS_LOADED, chromiumAvailable, launchChromium, seededServer, type Seeded } from './harness.ts';
+
+// Browser-side code, as a string: it runs in the page, and this project type-checks against Node's types only.
+const THUMB_PIXELS = `[...document.querySelectorAll('img.thumb')].map((img) => {
+  const canvas = document.createElement('canvas');
+  canvas.width = img.naturalWidth;
+  canvas.height = img.naturalHeight;
+  const g = canvas.getContext('2d');
+  g.drawImage(img, 0, 0);
+  const d = g.getImageData(0, 0, canvas.width, canvas.height).data;
+  const distinct = new Set();
+  for (let i = 0; i < d.length; i += 4 * 97) distinct.add(d[i] + ',' + d[i + 1] + ',' + d[i + 2] + ',' + d[i + 3]);
+  return { w: img.naturalWidth, h: img.naturalHeight, distinct: distinct.size };
+})`;
 
 const required = process.env['WXMEDIA_REQUIRE_SERVICES'] === '1';
 const skip = chromiumAvailable() ? false : required ? false : 'Chromium not installed (apt-get install -y chromium; .ci/run does)';
@@ -54,7 +67,7 @@ describe('dashboard in headless Chromium', { skip }, () => {
   it('logs in from the link: the key leaves the address bar for sessionStorage; Overview shows the server', async () => {
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
     assert.equal(new URL(page.url()).hash, '#overview');
-    assert.equal(await page.evaluate(() => sessionStorage.getItem('wxmedia.adminKey')), s.server.adminKey);
+    assert.equal(await page.evaluate("sessionStorage.getItem('wxmedia.adminKey')"), s.server.adminKey);
     await page.getByText('Media stored').waitFor();
     const cards = await page.locator('.card').allInnerTexts();
     assert.ok(cards.some((c) => /^2\s+Apps/.test(c)), cards.join(' | '));
@@ -68,20 +81,9 @@ describe('dashboard in headless Chromium', { skip }, () => {
     await page.getByRole('link', { name: 'Media' }).click();
     await page.locator('.tile').nth(4).waitFor();
     assert.equal(await page.locator('.tile').count(), 5);
-    await page.waitForFunction(() => [...document.querySelectorAll('img.thumb')].length === 4 && [...document.querySelectorAll<HTMLImageElement>('img.thumb')].every((i) => i.complete && i.naturalWidth > 0));
-    const colours = await page.evaluate(() =>
-      [...document.querySelectorAll<HTMLImageElement>('img.thumb')].map((img) => {
-        const canvas = document.createElement('canvas');
-        canvas.width = img.naturalWidth;
-        canvas.height = img.naturalHeight;
-        const g = canvas.getContext('2d')!;
-        g.drawImage(img, 0, 0);
-        const d = g.getImageData(0, 0, canvas.width, canvas.height).data;
-        const distinct = new Set<string>();
-        for (let i = 0; i < d.length; i += 4 * 97) distinct.add(`${d[i]},${d[i + 1]},${d[i + 2]},${d[i + 3]}`);
-        return { w: img.naturalWidth, h: img.naturalHeight, distinct: distinct.size };
-      }),
-    );
+    await page.waitForFunction(THUMBS_LOADED(4));
+    // Each thumbnail drawn into a canvas: its size, and how many distinct colours a sample of its pixels has.
+    const colours = (await page.evaluate(THUMB_PIXELS)) as { w: number; h: number; distinct: number }[];
     for (const c of colours) {
       assert.deepEqual([c.w, c.h], [96, 72]);
       assert.ok(c.distinct > 10, `a thumbnail with real pixels: ${JSON.stringify(c)}`);
@@ -91,9 +93,9 @@ describe('dashboard in headless Chromium', { skip }, () => {
     await shot('media');
 
     await page.getByLabel('Type').selectOption('video');
-    await page.waitForFunction(() => document.querySelectorAll('.tile').length === 1);
+    await page.waitForFunction("document.querySelectorAll('.tile').length === 1");
     await page.getByLabel('Type').selectOption('');
-    await page.waitForFunction(() => document.querySelectorAll('.tile').length === 5);
+    await page.waitForFunction("document.querySelectorAll('.tile').length === 5");
 
     await page.locator('.tile-open').first().click();
     const dialog = page.getByRole('dialog');
@@ -101,7 +103,7 @@ describe('dashboard in headless Chromium', { skip }, () => {
     assert.match(await dialog.innerText(), /attachment; filename="[A-Za-z0-9_-]{64}\.png"/);
     await shot('media-detail');
     await dialog.getByRole('button', { name: 'Expire now' }).click();
-    await page.waitForFunction(() => document.querySelectorAll('.tile').length === 4);
+    await page.waitForFunction("document.querySelectorAll('.tile').length === 4");
     await page.getByRole('status').getByText(/^Expired /).waitFor();
   });
 
@@ -201,7 +203,7 @@ describe('dashboard in headless Chromium', { skip }, () => {
     for (const view of ['overview', 'media', 'apps', 'calls', 'controls']) {
       await page.goto(`${s.url}/wxmedia/dashboard/#${view}`);
       await page.locator('main h2').first().waitFor();
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
       assert.ok(overflow <= 1, `${view} overflows by ${overflow}px`);
     }
     await page.setViewportSize({ width: 1280, height: 860 });

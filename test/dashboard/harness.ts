@@ -43,6 +43,10 @@ export async function launchChromium(): Promise<{ browser: Browser; close(): Pro
   };
 }
 
+/** Browser-side: true once `n` thumbnails have loaded (a string: it runs in the page, typed against Node here). */
+export const THUMBS_LOADED = (n: number): string =>
+  `[...document.querySelectorAll('img.thumb')].filter((i) => i.complete && i.naturalWidth > 0).length === ${n}`;
+
 export const MINI = { appid: 'wxdashmini0000001', secret: 'secret-of-dashboard-mini' } as const;
 export const OFFICIAL = { appid: 'wxdashofficial001', secret: 'secret-of-dashboard-official', kind: 'official' } as const;
 
