@@ -3,7 +3,7 @@
  * with real data (test/dashboard/harness.ts):  node --import tsx scripts/dashboard-screenshots.ts
  */
 import { join } from 'node:path';
-import { THUMBS_LOADED, launchChromium, seededServer } from '../test/dashboard/harness.ts';
+import { THUMBS_LOADED, launchChromium, seededServer, waitUntil } from '../test/dashboard/harness.ts';
 import { REPO_ROOT } from '../test/helpers/server.ts';
 
 const s = await seededServer();
@@ -25,7 +25,7 @@ try {
     await page.screenshot({ path: join(REPO_ROOT, 'docs', `dashboard-${view}.png`), fullPage: true });
   };
   await shoot('overview', () => page.locator('table').getByText('40007').waitFor());
-  await shoot('media', () => page.waitForFunction(THUMBS_LOADED(4)));
+  await shoot('media', () => waitUntil(page, THUMBS_LOADED(4)));
   await shoot('apps', () => page.locator('progress').nth(7).waitFor());
   await shoot('calls', async () => {
     const row = page.locator('table.calls tbody tr', { hasText: '40007' }).first();

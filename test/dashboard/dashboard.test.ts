@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { THUMBS_LOADED, chromiumAvailable, launchChromium, seededServer, type Seeded } from './harness.ts';
+import { THUMBS_LOADED, chromiumAvailable, waitUntil, launchChromium, seededServer, type Seeded } from './harness.ts';
 
 // Browser-side code, as a string: it runs in the page, and this project type-checks against Node's types only.
 const THUMB_PIXELS = `[...document.querySelectorAll('img.thumb')].map((img) => {
@@ -81,7 +81,7 @@ describe('dashboard in headless Chromium', { skip }, () => {
     await page.getByRole('link', { name: 'Media' }).click();
     await page.locator('.tile').nth(4).waitFor();
     assert.equal(await page.locator('.tile').count(), 5);
-    await page.waitForFunction(THUMBS_LOADED(4));
+    await waitUntil(page, THUMBS_LOADED(4));
     // Each thumbnail drawn into a canvas: its size, and how many distinct colours a sample of its pixels has.
     const colours = (await page.evaluate(THUMB_PIXELS)) as { w: number; h: number; distinct: number }[];
     for (const c of colours) {
@@ -93,9 +93,9 @@ describe('dashboard in headless Chromium', { skip }, () => {
     await shot('media');
 
     await page.getByLabel('Type').selectOption('video');
-    await page.waitForFunction("document.querySelectorAll('.tile').length === 1");
+    await waitUntil(page, "document.querySelectorAll('.tile').length === 1");
     await page.getByLabel('Type').selectOption('');
-    await page.waitForFunction("document.querySelectorAll('.tile').length === 5");
+    await waitUntil(page, "document.querySelectorAll('.tile').length === 5");
 
     await page.locator('.tile-open').first().click();
     const dialog = page.getByRole('dialog');
@@ -103,7 +103,7 @@ describe('dashboard in headless Chromium', { skip }, () => {
     assert.match(await dialog.innerText(), /attachment; filename="[A-Za-z0-9_-]{64}\.png"/);
     await shot('media-detail');
     await dialog.getByRole('button', { name: 'Expire now' }).click();
-    await page.waitForFunction("document.querySelectorAll('.tile').length === 4");
+    await waitUntil(page, "document.querySelectorAll('.tile').length === 4");
     await page.getByRole('status').getByText(/^Expired /).waitFor();
   });
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { crc32, deflateSync } from 'node:zlib';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { pino } from 'pino';
 import { createServer, type WxMediaServer } from '@wxmedia/server';
 import { mp4 } from '../helpers/images.ts';
@@ -41,6 +41,19 @@ export async function launchChromium(): Promise<{ browser: Browser; close(): Pro
     browser,
     close: () => browser.close(),
   };
+}
+
+/**
+ * Waits until a browser-side expression is true. Polls with page.evaluate rather than waitForFunction: the
+ * dashboard's Content-Security-Policy forbids the eval that a string predicate needs, and the page is tested under
+ * its real CSP. A readiness wait, bounded; never a timing assertion.
+ */
+export async function waitUntil(page: Page, expression: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await page.evaluate(expression))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${expression}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** Browser-side: true once `n` thumbnails have loaded (a string: it runs in the page, typed against Node here). */
