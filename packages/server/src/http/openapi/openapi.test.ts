@@ -4,6 +4,7 @@
  * Schema 2020-12, the dialect of OpenAPI 3.1).
  */
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -11,6 +12,7 @@ import addFormats from 'ajv-formats';
 import { ALL_METHODS } from '../routes/methods.ts';
 import { routesOf } from '../app.ts';
 import { OPENAPI_DOCUMENT, openapiPath } from './document.ts';
+import { renderHttpApiMarkdown } from './markdown.ts';
 import { APP, OFFICIAL, PNG_1X1, startFixture } from '../../../test/fixture.ts';
 import { mp4 } from '../../../../../test/helpers/images.ts';
 
@@ -96,6 +98,11 @@ describe('OpenAPI document', () => {
     } finally {
       await f.close();
     }
+  });
+
+  it('docs/http-api.md is its rendering (node --import tsx scripts/render-http-api.ts rewrites it)', async () => {
+    const file = await readFile(new URL('../../../../../docs/http-api.md', import.meta.url), 'utf8');
+    assert.equal(file, renderHttpApiMarkdown(JSON.parse(JSON.stringify(OPENAPI_DOCUMENT)) as Record<string, unknown>));
   });
 
   it('is served at /wxmedia/openapi.json without the admin key', async () => {
