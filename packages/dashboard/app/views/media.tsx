@@ -119,7 +119,9 @@ function MediaDialog(props: { api: AdminApi; media: MediaEntry; onClose: () => v
     addEventListener('keydown', onKey);
     return () => removeEventListener('keydown', onKey);
   }, [props.onClose]);
-  const ext = media.contentType.split('/')[1] ?? 'bin';
+  // The name /cgi-bin/media/get gives the file: `<media_id>.<ext>` from its Content-disposition.
+  const disposition = file?.headers.find(([k]) => k === 'content-disposition')?.[1] ?? '';
+  const filename = /filename="([^"]+)"/.exec(disposition)?.[1] ?? media.mediaId;
   return (
     <div class="backdrop" onClick={(e) => e.target === e.currentTarget && props.onClose()}>
       <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="media-dialog-title">
@@ -142,7 +144,7 @@ function MediaDialog(props: { api: AdminApi; media: MediaEntry; onClose: () => v
           </tbody>
         </table>
         <div class="actions">
-          {file && <a class="button" href={file.url} download={`${media.mediaId}.${ext}`}>Download</a>}
+          {file && <a class="button" href={file.url} download={filename}>Download</a>}
           <button type="button" onClick={props.onExpire}>Expire now</button>
           <button type="button" class="danger" onClick={props.onDelete}>Delete</button>
           <button type="button" onClick={props.onClose} autoFocus>Close</button>
