@@ -1,5 +1,5 @@
 /**
- * The gateway alone (a bare Fastify app and an in-memory MediaService), driven by the REAL wx-server-sdk running
+ * The gateway alone (a bare Fastify app and an in-memory media service), driven by the REAL wx-server-sdk running
  * the fixture function in a child process, and by raw requests signed with the SDK's own signer.
  */
 import assert from 'node:assert/strict';
@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
-import { CLOUD_APIS, ERRCODES, cloudFailMessage, cloudOkMessage, formatForFilename, newRid, type MediaType } from '@wxmedia/protocol';
+import { CLOUD_APIS, ERRCODES, cloudFailMessage, cloudOkMessage, formatForFilename, newRid } from '@wxmedia/protocol';
 import { systemClock } from '../../packages/server/src/clock.ts';
 import { registerCloudGateway } from '../../packages/server/src/cloud/gateway.ts';
 import { implicitCloudEnv, type CloudEnvConfig } from '../../packages/server/src/cloud/envs.ts';
@@ -16,7 +16,7 @@ import { encodeFunctionToken } from '../../packages/server/src/cloud/function-to
 import { CLOUD_CALL_ERRORS, TCB_GATEWAY_ERRORS } from '../../packages/server/src/cloud/gateway-errors.ts';
 import { decodeCommOpenApiResp, encodeCommApiData } from '../../packages/server/src/cloud/protobuf.ts';
 import { WxError } from '../../packages/server/src/errors.ts';
-import type { MediaService, OpenMediaResult, UploadInput, UploadResult } from '../../packages/server/src/services/media-service.ts';
+import type { CloudMediaService, OpenMediaResult, UploadInput, UploadResult } from '../../packages/server/src/services/media-service.ts';
 import { image } from '../helpers/images.ts';
 import { MEDIA_FN, invoke, rawGatewayCall, scfEnv, sdkEnv } from './helpers.ts';
 
@@ -33,14 +33,10 @@ const codeAndMsg = (o: Record<string, unknown> | undefined) => ({ errCode: o?.['
 const RID_TAIL = / rid: [0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}$/;
 
 /** Just enough of the media service: image type, extension, bytes in memory. */
-class MemoryMedia implements MediaService {
+class MemoryMedia implements CloudMediaService {
   readonly files = new Map<string, { appid: string; contentType: string; ext: string; bytes: Buffer; filename: string }>();
-  async checkType(_appid: string, type: string | undefined): Promise<MediaType> {
-    if (type !== 'image') throw new WxError('INVALID_MEDIA_TYPE');
-    return type;
-  }
   async upload(input: UploadInput): Promise<UploadResult> {
-    await this.checkType(input.appid, input.type);
+    if (input.type !== 'image') throw new WxError('INVALID_MEDIA_TYPE');
     const format = formatForFilename('image', input.filename);
     if (!format) throw new WxError('INVALID_FILE_TYPE');
     const chunks: Buffer[] = [];
@@ -49,7 +45,7 @@ class MemoryMedia implements MediaService {
     if (bytes.length === 0) throw new WxError('EMPTY_MEDIA_DATA');
     const mediaId = randomBytes(48).toString('base64url');
     this.files.set(mediaId, { appid: input.appid, contentType: format.mime, ext: format.ext, bytes, filename: input.filename });
-    return { type: 'image', mediaId, createdAt: 1_790_000_000 };
+    return { type: 'image', mediaId, createdAt: 1_790_000_000, size: bytes.length };
   }
   async open(appid: string, mediaId: string | undefined): Promise<OpenMediaResult> {
     const f = mediaId === undefined ? undefined : this.files.get(mediaId);

@@ -22,7 +22,7 @@ import { ManualClock, createServer, type AppKind, type BlobStore, type ServerOpt
 import { chosenBlobBackend, chosenStateBackend, type TestBlobBackend } from './storage.ts';
 import { tempDir } from './files.ts';
 
-export { tempDir, listFiles } from './files.ts';
+export { exists, tempDir, listFiles } from './files.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI_BIN = join(REPO_ROOT, 'packages', 'cli', 'bin', 'wxmedia.js');
@@ -72,7 +72,8 @@ export interface InProcessServer {
   stop(): Promise<void>;
 }
 
-export type StartServerOptions = Partial<Omit<ServerOptions, 'apps' | 'clock' | 'logger' | 'stateStore'>> & {
+/** Server options; a `blobStore` or `stateStore` given here replaces the run's chosen back end (a flaky wrapper, say). */
+export type StartServerOptions = Partial<Omit<ServerOptions, 'apps' | 'clock' | 'logger'>> & {
   readonly apps?: readonly TestApp[];
   readonly clock?: ManualClock;
 };
@@ -84,7 +85,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<InP
   const dataDir = options.dataDir ?? own!.path;
   const apps = options.apps ?? TEST_APPS;
   const clock = options.clock ?? new ManualClock(TEST_START_MS);
-  const state = await chosenStateBackend({ dataDir });
+  const chosenState = options.stateStore ? undefined : await chosenStateBackend({ dataDir });
   const chosenBlob = options.blobStore ? undefined : await chosenBlobBackend({ dataDir });
   const blob: Pick<TestBlobBackend, 'store' | 'leftovers'> = chosenBlob ?? { store: options.blobStore!, leftovers: async () => [] };
   let logText = '';
@@ -96,7 +97,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<InP
   });
   const dispose = async () => {
     await chosenBlob?.dispose();
-    await state.dispose();
+    await chosenState?.dispose();
     await own?.cleanup();
   };
   let server: WxMediaServer;
@@ -108,7 +109,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<InP
       apps,
       clock,
       blobStore: blob.store,
-      stateStore: state.store,
+      stateStore: chosenState?.store ?? options.stateStore!,
       logger: pino({ level: options.logLevel ?? 'debug' }, sink),
     });
     ({ url } = await server.listen({ host: '127.0.0.1', port: 0 }));

@@ -35,9 +35,9 @@ describe('admin API', () => {
     const cases: [string, InjectOptions, keyof typeof ADMIN_ERRORS, RegExp][] = [
       ['no key', { url: '/wxmedia/admin/apps' }, 'UNAUTHORIZED', /^admin key missing or wrong/],
       ['not JSON', { method: 'POST', url: '/wxmedia/admin/apps', headers: auth(), payload: '[1]' }, 'BODY_NOT_OBJECT', /^body must be a JSON object \{appid\?, secret\?, kind\?\}/],
-      ['bad appid', { method: 'POST', url: '/wxmedia/admin/apps', headers: auth(), payload: '{"appid":"no spaces"}' }, 'INVALID_APP', new RegExp(`^invalid app: appid must be ${APPID_RULE.replace(/[[\]]/g, '\\$&')}`)],
-      ['short secret', { method: 'POST', url: '/wxmedia/admin/apps', headers: auth(), payload: '{"secret":"short"}' }, 'INVALID_APP', /^invalid app: secret must be/],
-      ['bad kind', { method: 'POST', url: '/wxmedia/admin/apps', headers: auth(), payload: '{"kind":"game"}' }, 'INVALID_APP', /^invalid app: kind must be "miniprogram" or "official"/],
+      ['bad appid', { method: 'POST', url: '/wxmedia/admin/apps', headers: auth(), payload: '{"appid":"no spaces"}' }, 'INVALID_APP', new RegExp(`^appid must be ${APPID_RULE.replace(/[[\]]/g, '\\$&')}`)],
+      ['short secret', { method: 'POST', url: '/wxmedia/admin/apps', headers: auth(), payload: '{"secret":"short"}' }, 'INVALID_APP', /^secret must be/],
+      ['bad kind', { method: 'POST', url: '/wxmedia/admin/apps', headers: auth(), payload: '{"kind":"game"}' }, 'INVALID_APP', /^kind must be "miniprogram" or "official"/],
       ['existing appid', { method: 'POST', url: '/wxmedia/admin/apps', headers: auth(), payload: JSON.stringify({ appid: OTHER.appid }) }, 'APP_EXISTS', new RegExp(`^app ${OTHER.appid} exists`)],
       ['unknown app', { method: 'DELETE', url: '/wxmedia/admin/apps/wxnobody', headers: auth() }, 'APP_NOT_FOUND', /^no app wxnobody/],
       ['time travel off', { method: 'POST', url: '/wxmedia/admin/clock', headers: auth(), payload: '{"advance":1}' }, 'TIME_TRAVEL_OFF', /^time travel is off/],

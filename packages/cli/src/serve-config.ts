@@ -21,6 +21,9 @@ export interface ServeFlags {
   config?: string;
   cloudEnv?: CloudEnvConfig[];
   timeTravel?: boolean;
+  ephemeral?: boolean;
+  metrics?: string;
+  recentCalls?: string;
   logLevel?: string;
 }
 
@@ -42,7 +45,7 @@ export function parseAppFlag(text: string): AppConfig {
 /**
  * Flags win over environment variables, which win over the config file (`--config`, `WXMEDIA_CONFIG`):
  * WXMEDIA_HOST, WXMEDIA_PORT, WXMEDIA_DATA, WXMEDIA_APPS (comma-separated APPID:SECRET), WXMEDIA_SIGNING_KEY,
- * WXMEDIA_ADMIN_KEY, WXMEDIA_LOG_LEVEL, WXMEDIA_TIME_TRAVEL=1.
+ * WXMEDIA_ADMIN_KEY, WXMEDIA_LOG_LEVEL, WXMEDIA_TIME_TRAVEL=1, WXMEDIA_EPHEMERAL=1, WXMEDIA_METRICS, WXMEDIA_RECENT_CALLS.
  */
 export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv): ServeSettings {
   const file = readConfigFile(flags.config ?? env['WXMEDIA_CONFIG']);
@@ -62,6 +65,14 @@ export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv):
   const signingKey = env['WXMEDIA_SIGNING_KEY'] ?? str(file, 'signingKey');
   const adminKey = env['WXMEDIA_ADMIN_KEY'] ?? str(file, 'adminKey');
   const logLevel = flags.logLevel ?? env['WXMEDIA_LOG_LEVEL'] ?? str(file, 'logLevel') ?? 'info';
+  const ephemeral = flags.ephemeral ?? (env['WXMEDIA_EPHEMERAL'] === '1' || file['ephemeral'] === true);
+  const metrics = flags.metrics ?? env['WXMEDIA_METRICS'] ?? str(file, 'metrics');
+  if (metrics !== undefined && metrics !== 'public' && metrics !== 'admin' && metrics !== 'off') throw new CliError(`--metrics must be public, admin or off, got "${metrics}"`);
+  const recentText = flags.recentCalls ?? env['WXMEDIA_RECENT_CALLS'] ?? num(file, 'recentCalls')?.toString();
+  const recentCalls = recentText === undefined ? undefined : Number(recentText);
+  if (recentCalls !== undefined && (!/^\d+$/.test(recentText!) || recentCalls < 1 || recentCalls > 1_000_000)) {
+    throw new CliError(`--recent-calls "${recentText}" must be a number from 1 to 1000000`);
+  }
 
   const server: ServerOptions = {
     dataDir,
@@ -69,6 +80,9 @@ export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv):
     cloudEnvs,
     timeTravel,
     logLevel,
+    ...(ephemeral ? { ephemeral } : {}),
+    ...(metrics ? { metrics } : {}),
+    ...(recentCalls ? { recentCalls } : {}),
     ...(signingKey ? { signingKey } : {}),
     ...(adminKey ? { adminKey } : {}),
     ...pick(file, ['maxBytes', 'dailyQuotas', 'contentTypes', 'sweepIntervalSeconds']),

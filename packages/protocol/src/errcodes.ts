@@ -54,3 +54,8 @@ export const ERRCODES = {
 } as const satisfies Record<string, ErrcodeInfo>;
 
 export type ErrcodeName = keyof typeof ERRCODES;
+
+/** errcode → catalog entry, for a number off the wire or from a user (fault injection, the dashboard). */
+export const ERRCODE_BY_NUMBER: ReadonlyMap<number, ErrcodeInfo> = new Map(
+  Object.values(ERRCODES).map((info) => [info.errcode, info] as const),
+);

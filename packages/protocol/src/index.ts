@@ -1,5 +1,5 @@
-export { ERRCODES, type ErrcodeInfo, type ErrcodeName } from './errcodes.ts';
-export { ADMIN_ERRORS, adminErrorMessage, type AdminErrorInfo, type AdminErrorName } from './admin-errors.ts';
+export { ERRCODES, ERRCODE_BY_NUMBER, type ErrcodeInfo, type ErrcodeName } from './errcodes.ts';
+export { ADMIN_ERRORS, adminErrcode, adminErrorMessage, type AdminErrorInfo, type AdminErrorName } from './admin-errors.ts';
 export {
   MEDIA_TTL_SECONDS,
   TOKEN_TTL_SECONDS,
@@ -29,7 +29,7 @@ export {
   type MediaTypeRule,
 } from './media-rules.ts';
 export { APPID_MAX_LENGTH, APPID_PATTERN, APPID_RULE, APP_KINDS, APP_KIND_RULE, isAppKind, type AppKind } from './apps.ts';
-export { PATHS, CLOUD_GATEWAY_PATH, ADMIN_PATHS, HEALTH_PATH } from './paths.ts';
+export { PATHS, CLOUD_GATEWAY_PATH, HEALTH_PATH } from './paths.ts';
 export { RID_PATTERN, newRid, ridTime, errmsgWithRid, ridOfErrmsg } from './rid.ts';
 export { mac, sameBytes, sameSecret, appTag } from './signing.ts';
 export { MEDIA_ID_PATTERN, mintMediaId, checkMediaId, readMediaId, mediaIdCreatedAt, type MediaIdFacts, type MediaIdCheck } from './media-id.ts';
@@ -52,3 +52,28 @@ export {
   type CloudGetTempMediaResult,
   type CloudCallErrorShape,
 } from './wire.ts';
+export {
+  ADMIN_PREFIX,
+  ADMIN_PATHS,
+  adminPath,
+  DASHBOARD_PATH,
+  OPENAPI_PATH,
+  METRICS_PATH,
+  FAULT_APIS,
+  CLOUD_API_PATHS,
+  type ClockState,
+  type ClockCommand,
+  type FaultApi,
+  type FaultSpec,
+  type Fault,
+  type CallRecord,
+  type MediaEntry,
+  type MediaKind,
+  type LaneState,
+  type QuotaState,
+  type AppDetail,
+  type MinuteStats,
+  type Overview,
+  type ResetRequest,
+  type ResetResult,
+} from './admin-wire.ts';

@@ -1,6 +1,6 @@
 /**
  * The URL paths wxmedia serves and the SDK calls: one place for the server's routes, the SDK's requests and the
- * CLI's help texts.
+ * CLI's help texts. wxmedia's own admin API, dashboard and metrics paths are in admin-wire.ts.
  */
 
 /** WeChat's HTTPS API paths (on api.weixin.qq.com, and on wxmedia). */
@@ -18,18 +18,6 @@ export const PATHS = {
  * (or `cloud.init({serviceUrl})`) replaces together with the host (docs/cloud-call.md).
  */
 export const CLOUD_GATEWAY_PATH = '/admin';
-
-const ADMIN_ROOT = '/wxmedia/admin';
-
-/** wxmedia's own admin API (not WeChat's), behind `Authorization: Bearer <admin key>`. */
-export const ADMIN_PATHS = {
-  root: ADMIN_ROOT,
-  /** GET: list; POST: add. `${apps}/:appid` DELETE: remove. */
-  apps: `${ADMIN_ROOT}/apps`,
-  media: `${ADMIN_ROOT}/media`,
-  /** POST `{"advance": seconds}` (only with time travel on). */
-  clock: `${ADMIN_ROOT}/clock`,
-} as const;
 
 /** 200 once the server is ready. */
 export const HEALTH_PATH = '/healthz';

@@ -25,14 +25,22 @@ const MAX_JSON_BYTES = 1024 * 1024;
  * Reads a JSON reply. WeChat signals failure in the body (`errcode` ≠ 0, HTTP 200), never by status, so the status
  * matters only when the body is not JSON at all (a proxy's error page).
  */
-export async function readJsonReply(res: TransportResponse, ctx: ReadContext): Promise<Record<string, unknown>> {
-  const text = (await readCapped(res.body, MAX_JSON_BYTES, ctx)).toString('utf8');
+export async function readJsonReply(res: TransportResponse, ctx: ReadContext, maxBytes = MAX_JSON_BYTES): Promise<Record<string, unknown>> {
+  const text = (await readCapped(res.body, maxBytes, ctx)).toString('utf8');
   const parsed = parseJsonObject(text);
   if (!parsed) {
     throw new UnexpectedResponseError({ api: ctx.api, request: ctx.request, status: res.status, detail: `not a JSON reply: ${snippet(text, ctx.secrets)}` });
   }
   throwIfWeChatError(parsed, ctx.api, ctx.secrets);
   return parsed;
+}
+
+/**
+ * An official account's video, answered as its download address (`{"video_url": …}`), as WeChat documents for
+ * 获取临时素材: https://developers.weixin.qq.com/doc/service/api/material/temporary/api_getmedia
+ */
+export interface VideoUrlReply {
+  readonly videoUrl: string;
 }
 
 export interface MediaReply {
@@ -48,7 +56,7 @@ export interface MediaReply {
  * `text/plain` for years, and long-lived SDKs that trusted Content-Type handed that JSON to users as an image.
  * No image format starts with `{`; an error envelope always does.
  */
-export async function readMediaReply(res: TransportResponse, ctx: ReadContext): Promise<MediaReply> {
+export async function readMediaReply(res: TransportResponse, ctx: ReadContext): Promise<MediaReply | VideoUrlReply> {
   const iterator = res.body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const first: Buffer[] = [];
   let firstByte: number | undefined;
@@ -78,6 +86,7 @@ export async function readMediaReply(res: TransportResponse, ctx: ReadContext): 
       if (parsed && typeof parsed['errcode'] === 'number') {
         throwIfWeChatError(parsed, ctx.api, ctx.secrets);
       }
+      if (parsed && typeof parsed['video_url'] === 'string' && res.status === 200) return { videoUrl: parsed['video_url'] };
     }
   } catch (e) {
     await iterator.return?.();

@@ -99,6 +99,14 @@ export class RequestSender {
     }
   }
 
+  /**
+   * A plain GET of an address a reply pointed to (an official account's video_url): same transport, no token.
+   * Called from inside an operation's `read`, so a failure is retried with the operation.
+   */
+  async fetchUrl(url: string, api: string, signal: AbortSignal | undefined): Promise<TransportResponse> {
+    return this.#o.transport.request({ method: 'GET', url, headers: {}, ...(signal ? { signal } : {}) }, { api });
+  }
+
   #url(op: Operation, query: Readonly<Record<string, string>> | undefined, token: string | undefined): string {
     // Appended, not resolved: a baseUrl behind a reverse proxy may carry a path prefix.
     const url = new URL(this.#o.baseUrl.replace(/\/+$/, '') + op.path);

@@ -1,21 +1,24 @@
-import { ADMIN_ERRORS, ERRCODES, adminErrorMessage, redact, type AdminErrorName, type ErrcodeName } from '@wxmedia/protocol';
+import { ADMIN_ERRORS, ERRCODES, adminErrcode, adminErrorMessage, redact, type AdminErrorName, type ErrcodeName } from '@wxmedia/protocol';
 
 /**
  * The errors the HTTP layer renders, one class per family, each declared as catalog data in @wxmedia/protocol
- * (the cloud gateway's own errors are in cloud/gateway-errors.ts). `detail` is for the log line only — never sent
- * to the client (it may name internal paths).
+ * (the cloud gateway's own errors are in cloud/gateway-errors.ts).
  */
 
-/** A WeChat errcode (ERRCODES): rendered as `{errcode, errmsg: "<text> rid: <rid>"}`, HTTP 200 (http/app.ts). */
+/**
+ * A WeChat errcode, rendered as `{errcode, errmsg: "<text> rid: <rid>"}`, HTTP 200 (http/app.ts). Made from a catalog
+ * name (ERRCODES), or from an errcode and its text (an injected fault may answer any errcode). `detail` is for the
+ * log line and the calls record only — never sent to the client (it may name internal paths).
+ */
 export class WxError extends Error {
   readonly errcode: number;
   readonly errmsg: string;
 
   constructor(
-    readonly code: ErrcodeName,
+    code: ErrcodeName | { readonly errcode: number; readonly errmsg: string },
     readonly detail?: string,
   ) {
-    const info = ERRCODES[code];
+    const info = typeof code === 'string' ? ERRCODES[code] : code;
     super(detail ? `${info.errmsg} (${detail})` : info.errmsg);
     this.name = 'WxError';
     this.errcode = info.errcode;
@@ -27,20 +30,30 @@ export function isWxError(e: unknown): e is WxError {
   return e instanceof WxError;
 }
 
+/** Thrown by a fault that drops the connection: the HTTP layer closes the socket without an answer. */
+export class ConnectionDropped extends Error {
+  constructor(readonly fault: string) {
+    super(`connection dropped by fault ${fault}`);
+    this.name = 'ConnectionDropped';
+  }
+}
+
 /**
- * An admin API error (ADMIN_ERRORS), rendered by the admin routes' one error handler (http/routes/admin.ts).
- * `detail` fills the message's `%s` and is sent: it names what the caller sent (an appid, a field), never a secret.
+ * An admin API error (ADMIN_ERRORS), rendered by the admin routes' one error handler (http/routes/admin/index.ts).
+ * Its details fill the message's `%s` and are sent: they name what the caller sent (an appid, a field), never a secret.
  */
 export class AdminError extends Error {
   readonly status: number;
+  readonly errcode: number;
 
   constructor(
     readonly code: AdminErrorName,
-    detail?: string,
+    ...details: readonly string[]
   ) {
-    super(adminErrorMessage(code, detail));
+    super(adminErrorMessage(code, ...details));
     this.name = 'AdminError';
     this.status = ADMIN_ERRORS[code].status;
+    this.errcode = adminErrcode(code);
   }
 }
 

@@ -1,6 +1,6 @@
 import { CLOUD_APIS, ERRCODES, MEDIA_FORMATS, PATHS, readBounded, uploadReplyFields, type QuotaPath } from '@wxmedia/protocol';
 import { WxError, isWxError } from '../errors.ts';
-import type { MediaService } from '../services/media-service.ts';
+import type { CloudMediaService } from '../services/media-service.ts';
 import type { CommOpenApiResp, KeyValuePair } from './protobuf.ts';
 import { binaryResp, jsonResp, wechatErrorResp } from './result.ts';
 
@@ -21,10 +21,15 @@ export interface QuotaCharger {
 }
 
 export interface DispatchDeps {
-  readonly media: MediaService;
+  readonly media: CloudMediaService;
   readonly quotas?: QuotaCharger;
   /** Unexpected (non-WeChat) failures, for the log; the caller gets errcode -1 with the rid. */
   readonly onInternalError: (error: unknown) => void;
+  /** Told what a call did, for the calls record and metrics: the media it stored or read, or why it failed. */
+  readonly observe?: {
+    media(facts: { readonly mediaId: string; readonly bytes: number }): void;
+    failure(reason: string): void;
+  };
 }
 
 type Handler = (call: CloudCall, deps: DispatchDeps) => Promise<CommOpenApiResp>;
@@ -46,7 +51,11 @@ export async function dispatchCloudCall(api: string, call: CloudCall, deps: Disp
   try {
     return await handler(call, deps);
   } catch (e) {
-    if (isWxError(e)) return wechatErrorResp(e, call.rid);
+    if (isWxError(e)) {
+      deps.observe?.failure(e.detail ? `${e.errmsg}: ${e.detail}` : e.errmsg);
+      return wechatErrorResp(e, call.rid);
+    }
+    deps.observe?.failure('internal error (see the server log for this rid)');
     deps.onInternalError(e);
     return wechatErrorResp(ERRCODES.SYSTEM_ERROR, call.rid);
   }
@@ -65,6 +74,7 @@ async function uploadTempMedia(call: CloudCall, deps: DispatchDeps): Promise<Com
     filename: mediaFilename(media),
     body: once(media.value),
   });
+  deps.observe?.media({ mediaId: result.mediaId, bytes: result.size });
   return jsonResp(uploadReplyFields(result));
 }
 
@@ -77,6 +87,7 @@ async function getTempMedia(call: CloudCall, deps: DispatchDeps): Promise<CommOp
   // A protobuf field is one buffer: the file is read whole, bounded by the size the store reported.
   const bytes = await readBounded(opened.stream, opened.size);
   if (!bytes) throw new Error(`media file grew past its stored size ${opened.size}`);
+  deps.observe?.media({ mediaId: opened.mediaId, bytes: bytes.length });
   return binaryResp(opened.contentType, bytes);
 }
 

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
-import type { MediaService } from '../services/media-service.ts';
+import type { FaultService } from '../services/emulator/faults.ts';
+import type { CloudMediaService } from '../services/media-service.ts';
 import type { QuotaCharger } from './dispatch.ts';
 import type { CloudEnvConfig } from './envs.ts';
 
@@ -8,9 +9,11 @@ import type { CloudEnvConfig } from './envs.ts';
 export interface CloudGatewayDeps {
   /** Looks an env up (explicit --cloud-env entries, and one implicit env per app: see envs.ts implicitCloudEnv). */
   readonly env: (env: string) => Promise<CloudEnvConfig | undefined>;
-  readonly media: MediaService;
+  readonly media: CloudMediaService;
   /** The daily quotas HTTPS calls spend: a cloud upload or get counts against the same ones. Absent: no quota. */
   readonly quotas?: QuotaCharger;
+  /** Injected faults: a fault on `/cgi-bin/media/upload` also fires on a cloud uploadTempMedia. Absent: none. */
+  readonly faults?: Pick<FaultService, 'fire'>;
   readonly clock: Clock;
   readonly logger: Logger;
   /**

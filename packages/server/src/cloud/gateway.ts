@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { CLOUD_GATEWAY_PATH, RID_PATTERN, newRid, parseJsonObject, redact } from '@wxmedia/protocol';
+import { CLOUD_API_PATHS, CLOUD_GATEWAY_PATH, RID_PATTERN, newRid, parseJsonObject, redact } from '@wxmedia/protocol';
 import { nowSeconds } from '../clock.ts';
-import { logInternalError } from '../errors.ts';
+import { ConnectionDropped, WxError, logInternalError } from '../errors.ts';
+import { runFault } from '../http/faults.ts';
 // For FastifyRequest.wxErrcode (the access log's errcode), declared by the HTTP layer.
 import type {} from '../http/context.ts';
 import { authenticateGatewayRequest } from './authenticate.ts';
@@ -14,6 +15,7 @@ import type { CloudGatewayDeps } from './gateway-deps.ts';
 import { CloudGatewayError, TCB_GATEWAY_ERRORS, cloudCallErrorResp, sendGatewayError } from './gateway-errors.ts';
 import { API_TYPE_OPEN_API, decodeCommApiData, encodeCommOpenApiResp, type CommApiData, type CommOpenApiResp } from './protobuf.ts';
 import { readGatewayForm, textField, binaryField } from './request-body.ts';
+import { wechatErrorResp } from './result.ts';
 
 const DEFAULT_MAX_REQUEST_BYTES = 16 * 1024 * 1024;
 const MAX_TEXT_FIELD_BYTES = 64 * 1024;
@@ -34,7 +36,7 @@ export async function registerCloudGateway(app: FastifyInstance, deps: CloudGate
     // Bodies are read here, from request.raw, bounded: no Fastify parser may consume them first.
     gateway.removeAllContentTypeParsers();
     gateway.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
-    gateway.post(path, async (request, reply) => handle(request, reply, deps, maxBytes));
+    gateway.post(path, { config: { wechat: 'cloud' } }, async (request, reply) => handle(request, reply, deps, maxBytes));
   });
 }
 
@@ -50,10 +52,14 @@ async function handle(request: FastifyRequest, reply: FastifyReply, deps: CloudG
     request.wxErrcode = typeof log['errcode'] === 'number' ? log['errcode'] : resp.errorCode;
     return reply.code(200).header('content-type', 'application/octet-stream').send(encodeCommOpenApiResp(resp));
   } catch (e) {
+    // A fault that drops the connection: the HTTP layer closes the socket.
+    if (e instanceof ConnectionDropped) throw e;
     const error = e instanceof CloudGatewayError ? e : new CloudGatewayError('SYSTEM_ERROR');
     if (error !== e) logInternalError(request.log, e);
-    log['gatewayError'] = TCB_GATEWAY_ERRORS[error.kind].code;
+    const { code, message } = TCB_GATEWAY_ERRORS[error.kind];
+    log['gatewayError'] = code;
     if (error.detail) log['detail'] = redact(error.detail);
+    if (request.wxCall) request.wxCall.reason = `gateway ${code}: ${message}${error.detail ? ` (${error.detail})` : ''}`;
     // Answer only once the client has finished sending (it may not read a reply before), or close the connection.
     if (!(await drain(request, maxBytes))) reply.header('connection', 'close');
     return sendGatewayError(reply, error, rid);
@@ -66,6 +72,8 @@ async function handle(request: FastifyRequest, reply: FastifyReply, deps: CloudG
 async function answer(request: FastifyRequest, deps: CloudGatewayDeps, maxBytes: number, rid: string, log: Record<string, unknown>): Promise<CommOpenApiResp> {
   const auth = await authenticateGatewayRequest(request, deps);
   Object.assign(log, { env: auth.env.env, appid: auth.env.appid });
+  const call = request.wxCall;
+  if (call) call.appid = auth.env.appid;
   continueBody(request.raw);
   const form = await readGatewayForm(request.headers['content-type'], request.raw, { maxBytes, maxFieldBytes: MAX_TEXT_FIELD_BYTES });
   auth.verifyBody(form);
@@ -75,6 +83,7 @@ async function answer(request: FastifyRequest, deps: CloudGatewayDeps, maxBytes:
   if (envName !== '' && auth.envFromQuery !== '' && envName !== auth.envFromQuery) throw new CloudGatewayError('INVALID_PARAM', 'envName differs from env');
   const api = textField(form, 'apiname');
   log['api'] = api;
+  if (call) call.api = api;
   const requestData = binaryField(form, 'requestdata');
   if (!requestData || api === '') throw new CloudGatewayError('INVALID_PARAM', 'apiName or requestData missing');
   let fn: ReturnType<typeof decodeFunctionToken>;
@@ -91,11 +100,41 @@ async function answer(request: FastifyRequest, deps: CloudGatewayDeps, maxBytes:
   if (data.apiType !== API_TYPE_OPEN_API || !isImplementedApi(api)) return cloudCallErrorResp('API_NOT_FOUND');
   // `cloud.openapi({appid})` asks for another account's API (cross-account): not something an env may do here.
   if (data.appid !== '' && data.appid !== auth.env.appid) return cloudCallErrorResp('NO_PERMISSION');
-  return dispatchCloudCall(
-    api,
-    { appid: auth.env.appid, pairs: data.pairs, rid },
-    { media: deps.media, ...(deps.quotas ? { quotas: deps.quotas } : {}), onInternalError: (e) => logInternalError(request.log, e) },
+  return (
+    (await faultResp(request, deps, api, auth.env.appid, rid)) ??
+    dispatchCloudCall(
+      api,
+      { appid: auth.env.appid, pairs: data.pairs, rid },
+      {
+        media: deps.media,
+        ...(deps.quotas ? { quotas: deps.quotas } : {}),
+        onInternalError: (e) => logInternalError(request.log, e),
+        observe: {
+          media: (facts) => call && Object.assign(call, { mediaId: facts.mediaId, bytes: facts.bytes }),
+          failure: (reason) => call && (call.reason = reason),
+        },
+      },
+    )
   );
+}
+
+/**
+ * The answer of an injected fault that fires on this cloud call (it matches the HTTPS path the API stands for):
+ * WeChat's error inside the gateway reply, so wx-server-sdk throws the errCode/errMsg it would for the real one.
+ * Latency is waited and a dropped connection thrown here; undefined when no fault fires.
+ */
+async function faultResp(request: FastifyRequest, deps: CloudGatewayDeps, api: string, appid: string, rid: string): Promise<CommOpenApiResp | undefined> {
+  if (!deps.faults) return undefined;
+  const path = CLOUD_API_PATHS[api];
+  if (!path) return undefined;
+  try {
+    await runFault(await deps.faults.fire({ api: path, appid }), (id) => request.wxCall && (request.wxCall.fault = id));
+  } catch (e) {
+    if (!(e instanceof WxError)) throw e;
+    if (request.wxCall) request.wxCall.reason = `${e.errmsg}: ${e.detail ?? ''}`;
+    return wechatErrorResp(e, rid);
+  }
+  return undefined;
 }
 
 /** The WeChat errcode inside a JSON reply, for the log. */

@@ -14,7 +14,14 @@ export interface MediaService {
   upload(input: UploadInput): Promise<UploadResult>;
   /** Checks the id (40007 without storage for forged/foreign/expired ids), then stats or opens the file. */
   open(appid: string, mediaId: string | undefined, options?: { headOnly?: boolean; range?: ByteRange }): Promise<OpenMediaResult>;
+  /** The signature of a media's download address (an official account's video_url: http/video-url.ts). */
+  signDownload(mediaId: string): string;
+  /** Opens media by a signed download address: undefined when the signature is wrong, the id expired or gone. */
+  openDownload(mediaId: string, sign: string | undefined, options?: { headOnly?: boolean; range?: ByteRange }): Promise<OpenMediaResult | undefined>;
 }
+
+/** The part of the media service a cloud call uses (cloud/dispatch.ts): upload and open, as HTTPS does. */
+export type CloudMediaService = Pick<MediaService, 'upload' | 'open'>;
 
 export interface UploadInput {
   readonly appid: string;
@@ -36,6 +43,8 @@ export interface UploadResult {
   readonly mediaId: string;
   /** Unix seconds. */
   readonly createdAt: number;
+  /** Bytes stored. */
+  readonly size: number;
 }
 
 export interface OpenMediaResult {

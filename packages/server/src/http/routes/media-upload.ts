@@ -43,6 +43,7 @@ export function mediaUploadRoute(app: FastifyInstance, ctx: ServerContext): void
           if (await nextMediaPart(parts)) throw new WxError('MEDIA_DATA_MISSING', 'two media parts');
         },
       });
+      if (request.wxCall) Object.assign(request.wxCall, { mediaId: result.mediaId, bytes: result.size });
       return sendJson(request, reply, ctx, { ...uploadReplyFields(result), item: [] });
     } catch (e) {
       // The client may still be sending: read the rest (bounded) so the reply reaches it and the kept-alive

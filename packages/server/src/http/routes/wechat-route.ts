@@ -7,7 +7,7 @@ import { authenticate, requireMethod } from '../request.ts';
  * Every route answers every method itself, so a wrong method gets WeChat's 43001/43002 rather than a 404.
  * (HEAD is registered explicitly; Fastify's automatic HEAD routes are off.)
  */
-const ALL_METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
+export const ALL_METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
 
 /** One of WeChat's endpoints. */
 export interface WechatEndpoint {
@@ -27,7 +27,7 @@ export function wechatRoute(app: FastifyInstance, endpoint: WechatEndpoint, hand
   app.route({
     method: ALL_METHODS,
     url: endpoint.path,
-    config: { group: endpoint.group },
+    config: { group: endpoint.group, wechat: 'https' },
     handler: async (request, reply) => {
       requireMethod(request, endpoint.methods);
       return handler(request, reply);
@@ -35,7 +35,10 @@ export function wechatRoute(app: FastifyInstance, endpoint: WechatEndpoint, hand
   });
 }
 
-/** An endpoint that takes `?access_token=`: after the method, the token (41001/40014/40001/42001) names the caller. */
+/**
+ * An endpoint that takes `?access_token=`: after the method, the token (41001/40014/40001/42001) names the caller
+ * (and any injected fault for it fires: http/faults.ts).
+ */
 export function authenticatedRoute(
   app: FastifyInstance,
   ctx: ServerContext,
