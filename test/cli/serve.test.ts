@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -85,5 +85,24 @@ describe('wxmedia serve', () => {
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     assert.equal(code, 2);
     assert.equal(err.trim(), 'wxmedia: port "nope" must be a number from 0 to 65535');
+  });
+
+  it('refuses a config file\'s bad cloud env and content type as it refuses bad flags: exit code 2 and one line', async () => {
+    const refusal = async (config: object): Promise<{ code: number | null; err: string }> => {
+      const file = join(dataDir, 'bad-config.json');
+      await writeFile(file, JSON.stringify(config));
+      const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data', dataDir, '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let err = '';
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      return { code, err: err.trim() };
+    };
+    const env = await refusal({ cloudEnvs: [{ env: 'bad env!', appid: 'wx1' }] });
+    assert.equal(env.code, 2);
+    assert.match(env.err, /^wxmedia: cloudEnvs\[0\]: env id "bad env!" must be 1-40 letters, digits, "-" or "_"$/);
+    const type = await refusal({ contentTypes: { media: 'not a type' } });
+    assert.equal(type.code, 2);
+    assert.match(type.err, /^wxmedia: contentTypes\.media must be a media type/);
+    assert.equal(type.err.split('\n').length, 1);
   });
 });

@@ -10,13 +10,14 @@ describe('serve settings', () => {
     const dir = await mkdtemp(join(tmpdir(), 'wxmedia-cfg-'));
     try {
       const file = join(dir, 'wxmedia.json');
-      await writeFile(file, JSON.stringify({ port: 9001, host: '0.0.0.0', data: '/from/file', apps: [{ appid: 'wxfile', secret: 'file-secret' }], maxBytes: { image: 1024 } }));
+      await writeFile(file, JSON.stringify({ port: 9001, host: '0.0.0.0', data: '/from/file', apps: [{ appid: 'wxfile', secret: 'file-secret' }], cloudEnvs: [{ env: 'dev-1', appid: 'wxfile' }], maxBytes: { image: 1024 } }));
       const fromFile = resolveServeSettings({ config: file }, {});
       assert.equal(fromFile.port, 9001);
       assert.equal(fromFile.host, '0.0.0.0');
       assert.equal(fromFile.server.dataDir, '/from/file');
       assert.deepEqual(fromFile.server.apps, [{ appid: 'wxfile', secret: 'file-secret' }]);
       assert.deepEqual(fromFile.server.maxBytes, { image: 1024 });
+      assert.deepEqual(fromFile.server.cloudEnvs, [{ env: 'dev-1', appid: 'wxfile' }], 'cloudEnvs from the file, checked by the server');
       const fromEnv = resolveServeSettings({ config: file }, { WXMEDIA_PORT: '9002', WXMEDIA_APPS: 'wxa:secret-a,wxb:secret-b:official' });
       assert.equal(fromEnv.port, 9002);
       assert.deepEqual(fromEnv.server.apps, [{ appid: 'wxa', secret: 'secret-a' }, { appid: 'wxb', secret: 'secret-b', kind: 'official' }]);
@@ -42,6 +43,8 @@ describe('serve settings', () => {
       assert.throws(() => resolveServeSettings({ config: join(dir, 'bad.json') }, {}), /must be a JSON object/);
       await writeFile(join(dir, 'wrongtype.json'), '{"port": "x"}');
       assert.throws(() => resolveServeSettings({ config: join(dir, 'wrongtype.json') }, {}), /"port" must be a number/);
+      await writeFile(join(dir, 'envs.json'), '{"cloudEnvs": {"env": "dev", "appid": "wx1"}}');
+      assert.throws(() => resolveServeSettings({ config: join(dir, 'envs.json') }, {}), (e: Error) => e instanceof CliError && /"cloudEnvs" must be a list/.test(e.message));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -58,9 +58,10 @@ export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv):
   let apps: AppConfig[] = [];
   if (flags.app?.length) apps = flags.app.map(parseAppFlag);
   else if (env['WXMEDIA_APPS']) apps = env['WXMEDIA_APPS'].split(',').filter(Boolean).map(parseAppFlag);
-  else if (Array.isArray(file['apps'])) apps = file['apps'] as AppConfig[];
+  else apps = list(file, 'apps') as AppConfig[];
 
-  const cloudEnvs = flags.cloudEnv?.length ? flags.cloudEnv : Array.isArray(file['cloudEnvs']) ? (file['cloudEnvs'] as CloudEnvConfig[]) : [];
+  // A file's entries are checked by the server, by the rules --app and --cloud-env follow (resolveOptions).
+  const cloudEnvs = flags.cloudEnv?.length ? flags.cloudEnv : (list(file, 'cloudEnvs') as CloudEnvConfig[]);
   const timeTravel = flags.timeTravel ?? (env['WXMEDIA_TIME_TRAVEL'] === '1' || file['timeTravel'] === true);
   const signingKey = env['WXMEDIA_SIGNING_KEY'] ?? str(file, 'signingKey');
   const adminKey = env['WXMEDIA_ADMIN_KEY'] ?? str(file, 'adminKey');
@@ -111,6 +112,13 @@ function str(file: Record<string, unknown>, key: string): string | undefined {
   const v = file[key];
   if (v === undefined) return undefined;
   if (typeof v !== 'string') throw new CliError(`config key "${key}" must be a string`);
+  return v;
+}
+
+function list(file: Record<string, unknown>, key: string): unknown[] {
+  const v = file[key];
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) throw new CliError(`config key "${key}" must be a list`);
   return v;
 }
 

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { DEFAULT_DAILY_QUOTAS, MEDIA_TYPE_RULES, type AppKind, type MediaType, type QuotaPath } from '@wxmedia/protocol';
 import type { Clock } from './clock.ts';
 import type { CloudEnvConfig } from './cloud/envs.ts';
+import { cloudEnvProblem } from './cloud/env-rules.ts';
 import { DEFAULT_CONTENT_TYPES, DEFAULT_SWEEP_INTERVAL_SECONDS, MIN_SIGNING_KEY_LENGTH } from './defaults.ts';
 import { appFieldsProblem } from './services/app-fields.ts';
 import { DEFAULT_CALL_LOG_SIZE } from './services/call-log.ts';
@@ -118,10 +119,17 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
   if (options.signingKey !== undefined && options.signingKey.length < MIN_SIGNING_KEY_LENGTH) {
     throw new ConfigError(`the signing key must be at least ${MIN_SIGNING_KEY_LENGTH} characters (e.g. \`openssl rand -hex 32\`)`);
   }
-  const maxBytes = { ...defaultsOf(MEDIA_TYPE_RULES, (r) => r.maxBytes), ...options.maxBytes };
+  const cloudEnvs = checkCloudEnvs(options.cloudEnvs ?? []);
+  const maxBytes = { ...defaultsOf(MEDIA_TYPE_RULES, (r) => r.maxBytes), ...knownKeys(options.maxBytes, MEDIA_TYPE_RULES, 'maxBytes') };
   for (const [type, n] of Object.entries(maxBytes)) positiveInt(n, `size limit of ${type}`);
-  const dailyQuotas = { ...DEFAULT_DAILY_QUOTAS, ...options.dailyQuotas };
+  const dailyQuotas = { ...DEFAULT_DAILY_QUOTAS, ...knownKeys(options.dailyQuotas, DEFAULT_DAILY_QUOTAS, 'dailyQuotas') };
   for (const [path, n] of Object.entries(dailyQuotas)) positiveInt(n, `daily quota of ${path}`);
+  const contentTypes = { ...DEFAULT_CONTENT_TYPES, ...knownKeys(options.contentTypes, DEFAULT_CONTENT_TYPES, 'contentTypes') };
+  for (const [group, type] of Object.entries(contentTypes)) {
+    if (typeof type !== 'string' || !CONTENT_TYPE.test(type)) {
+      throw new ConfigError(`contentTypes.${group} must be a media type such as "text/plain" or "application/json; encoding=utf-8", got ${JSON.stringify(type)}`);
+    }
+  }
   const sweepIntervalSeconds = options.sweepIntervalSeconds ?? DEFAULT_SWEEP_INTERVAL_SECONDS;
   positiveInt(sweepIntervalSeconds, 'sweep interval');
   const metrics = options.metrics ?? 'public';
@@ -136,7 +144,7 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
   return {
     dataDir: options.dataDir,
     apps: options.apps ?? [],
-    cloudEnvs: options.cloudEnvs ?? [],
+    cloudEnvs,
     timeTravel: options.timeTravel ?? false,
     metrics,
     recentCalls,
@@ -146,9 +154,34 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     adminKey: options.adminKey,
     maxBytes,
     dailyQuotas,
-    contentTypes: { ...DEFAULT_CONTENT_TYPES, ...options.contentTypes },
+    contentTypes,
     sweepIntervalSeconds,
   };
+}
+
+/** `type/subtype` and optional parameters, on one line (it becomes a header value). */
+const CONTENT_TYPE = /^[\w!#$&^.+-]+\/[\w!#$&^.+-]+(\s*;[^\r\n]*)?$/;
+
+/** Each env checked by the rules `--cloud-env` follows (cloud/env-rules.ts), and no env id twice. */
+function checkCloudEnvs(cloudEnvs: readonly CloudEnvConfig[]): readonly CloudEnvConfig[] {
+  if (!Array.isArray(cloudEnvs)) throw new ConfigError('cloudEnvs must be a list of {env, appid, secretId?, secretKey?, openapi?}');
+  const seen = new Set<string>();
+  cloudEnvs.forEach((env, i) => {
+    const problem = cloudEnvProblem(env);
+    if (problem) throw new ConfigError(`cloudEnvs[${i}]: ${problem}`);
+    if (seen.has(env.env)) throw new ConfigError(`cloud env ${env.env} is configured twice`);
+    seen.add(env.env);
+  });
+  return cloudEnvs;
+}
+
+/** An options object whose keys must all name something `known` has (a typo must not pass unnoticed). */
+function knownKeys<T extends object>(value: T | undefined, known: object, what: string): T | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError(`${what} must be an object`);
+  const unknown = Object.keys(value).find((k) => !Object.hasOwn(known, k));
+  if (unknown !== undefined) throw new ConfigError(`${what} has no ${JSON.stringify(unknown)}: it takes ${Object.keys(known).join(', ')}`);
+  return value;
 }
 
 function positiveInt(n: number, what: string): void {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CLOUD_APIS } from '@wxmedia/protocol';
-import { CloudEnvFlagError, parseCloudEnvFlag } from './env-rules.ts';
+import { CloudEnvFlagError, cloudEnvProblem, parseCloudEnvFlag } from './env-rules.ts';
 
 describe('parseCloudEnvFlag', () => {
   it('ENV=APPID: the app\'s own credentials, both media APIs', () => {
@@ -30,5 +30,20 @@ describe('parseCloudEnvFlag', () => {
   }
   it('never repeats the secret key in a message', () => {
     assert.throws(() => parseCloudEnvFlag('dev=wx1:id:super-secret-key:extra'), (e: unknown) => e instanceof Error && !e.message.includes('super-secret-key'));
+  });
+});
+
+describe('cloudEnvProblem (a cloud env given as data)', () => {
+  it('accepts what parseCloudEnvFlag makes', () => {
+    for (const flag of ['dev-1a2b=wx0123456789abcdef', 'prod=wxabc:AKIDx:k3y@customerServiceMessage.getTempMedia']) {
+      assert.equal(cloudEnvProblem(parseCloudEnvFlag(flag)), undefined, flag);
+    }
+  });
+  it('refuses what the flag would refuse, saying what to fix', () => {
+    assert.match(cloudEnvProblem({ env: 'bad env!', appid: 'wx1' }) ?? '', /env id "bad env!"/);
+    assert.match(cloudEnvProblem({ env: 'dev', appid: 'wx1', secretKey: 'k' }) ?? '', /^env dev: give both secretId and secretKey/);
+    assert.match(cloudEnvProblem({ env: 'dev', appid: 'wx1', openapi: ['uploadTempMedia'] }) ?? '', /not an API name/);
+    assert.match(cloudEnvProblem({ env: 'dev', appid: 'wx1', secretid: 'x' }) ?? '', /unknown field "secretid"/);
+    assert.match(cloudEnvProblem(null) ?? '', /must be an object/);
   });
 });
