@@ -3,15 +3,11 @@
  * wxmedia server with real data: used by dashboard.test.ts and by scripts/dashboard-screenshots.ts.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { crc32, deflateSync } from 'node:zlib';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { pino } from 'pino';
-import { createServer, type WxMediaServer } from '@wxmedia/server';
+import { OffsetClock, type WxMediaServer } from '@wxmedia/server';
 import { mp4 } from '../helpers/images.ts';
+import { startServer } from '../helpers/server.ts';
 
 export const CHROMIUM = process.env['WXMEDIA_CHROMIUM'] ?? '/usr/bin/chromium';
 
@@ -75,41 +71,24 @@ export interface Seeded {
   close(): Promise<void>;
 }
 
-/** A server with time travel, two apps, and some media and calls. */
+/** A server with time travel on a clock that runs with real time, two apps, and some media and calls. */
 export async function seededServer(): Promise<Seeded> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'wxmedia-dashboard-'));
-  let logText = '';
-  const sink = new Writable({
-    write(chunk, _enc, done) {
-      logText += chunk.toString();
-      done();
-    },
-  });
-  const server = await createServer({ dataDir, apps: [MINI, OFFICIAL], timeTravel: true, logger: pino({ level: 'debug' }, sink) });
-  const { url } = await server.listen({ host: '127.0.0.1', port: 0 });
+  const started = await startServer({ apps: [MINI, OFFICIAL], timeTravel: true, clock: new OffsetClock() });
   const seeded: Seeded = {
-    server,
-    url,
-    logs: () => logText,
-    async token(app = MINI) {
-      const r = await fetch(`${url}/cgi-bin/token?grant_type=client_credential&appid=${app.appid}&secret=${app.secret}`);
-      return ((await r.json()) as { access_token: string }).access_token;
-    },
+    server: started.server,
+    url: started.url,
+    logs: started.logs,
+    token: (app = MINI) => started.token(app),
     async upload(token, bytes, filename, type = 'image') {
-      const form = new FormData();
-      form.append('media', new Blob([bytes]), filename);
-      const r = (await (await fetch(`${url}/cgi-bin/media/upload?access_token=${token}&type=${type}`, { method: 'POST', body: form })).json()) as { media_id?: string; errmsg?: string };
+      const r = await started.upload(token, bytes, { filename, type });
       if (!r.media_id) throw new Error(`upload: ${JSON.stringify(r)}`);
       return r.media_id;
     },
     async fail40007(token) {
-      const r = (await (await fetch(`${url}/cgi-bin/media/get?access_token=${token}&media_id=no-such-media`)).json()) as { errmsg: string };
+      const r = (await (await fetch(`${started.url}/cgi-bin/media/get?access_token=${token}&media_id=no-such-media`)).json()) as { errmsg: string };
       return r.errmsg.slice(-26);
     },
-    async close() {
-      await server.close();
-      await rm(dataDir, { recursive: true, force: true });
-    },
+    close: () => started.stop(),
   };
   const mini = await seeded.token();
   const official = await seeded.token(OFFICIAL);

@@ -18,7 +18,7 @@ import { dirname, join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { ManualClock, createServer, type AppKind, type BlobStore, type ServerOptions, type WxMediaServer } from '@wxmedia/server';
+import { ManualClock, createServer, type AppKind, type BlobStore, type ControllableClock, type ServerOptions, type WxMediaServer } from '@wxmedia/server';
 import { chosenBlobBackend, chosenStateBackend, type TestBlobBackend } from './storage.ts';
 import { tempDir } from './files.ts';
 
@@ -54,8 +54,8 @@ export interface InProcessServer {
   readonly port: number;
   readonly dataDir: string;
   readonly apps: readonly TestApp[];
-  /** The server's clock: it moves only when the test moves it. */
-  readonly clock: ManualClock;
+  /** The server's clock: a ManualClock at TEST_START_MS unless the test gave another; it moves when the test moves it. */
+  readonly clock: ControllableClock;
   /** The blob store behind the server (the chosen test back end, or the one the test passed). */
   readonly blobs: BlobStore;
   /** What unfinished writes left on the blob store's medium (storage.ts); [] for a store the test passed in. */
@@ -75,7 +75,8 @@ export interface InProcessServer {
 /** Server options; a `blobStore` or `stateStore` given here replaces the run's chosen back end (a flaky wrapper, say). */
 export type StartServerOptions = Partial<Omit<ServerOptions, 'apps' | 'clock' | 'logger'>> & {
   readonly apps?: readonly TestApp[];
-  readonly clock?: ManualClock;
+  /** E.g. an OffsetClock, for a server that runs with real time (and that the admin API may still move). */
+  readonly clock?: ControllableClock;
 };
 
 const EVERYTHING = 1_000_000;

@@ -1,7 +1,7 @@
 export { createServer, type WxMediaServer } from './server.ts';
 export { resolveOptions, ConfigError, type ServerOptions, type AppConfig, type AppKind, type ContentTypes } from './config.ts';
 export { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_BASE_URL, DEFAULT_DATA_DIR, adminKeyPath } from './defaults.ts';
-export { ManualClock, OffsetClock, systemClock, type Clock } from './clock.ts';
+export { ManualClock, OffsetClock, systemClock, type Clock, type ControllableClock } from './clock.ts';
 export { WxError } from './errors.ts';
 export { implicitCloudEnv, type CloudEnvConfig } from './cloud/envs.ts';
 export { parseCloudEnvFlag, CloudEnvFlagError } from './cloud/env-rules.ts';
