@@ -29,7 +29,8 @@ export type OperationName =
 export const OPERATIONS: { readonly [K in OperationName]: Operation & { readonly name: K } } = {
   // Each call replaces the app's token (and spends the 2 000/day quota): never repeated blindly.
   getAccessToken: { name: 'getAccessToken', path: PATHS.token, method: 'GET', auth: false, idempotent: false },
-  // Normal mode returns the current token unchanged; force_refresh is made non-idempotent per call (see client).
+  // Normal mode returns the current token unchanged; a force_refresh call is sent as non-idempotent
+  // (HttpsApi.getStableAccessToken).
   getStableAccessToken: { name: 'getStableAccessToken', path: PATHS.stableToken, method: 'POST', auth: false, idempotent: true },
   // A repeated upload stores a second copy and spends quota: only resent when it provably never arrived.
   uploadTempMedia: { name: 'uploadTempMedia', path: PATHS.upload, method: 'POST', auth: true, idempotent: false },

@@ -52,7 +52,7 @@ export class AppRegistry {
     return app;
   }
 
-  /** The app, if `secret` is its secret (constant-time). */
+  /** Whether `secret` is the app's secret (compared in constant time). */
   checkSecret(app: App, secret: string): boolean {
     return sameSecret(app.secret, secret);
   }
