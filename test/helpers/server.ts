@@ -20,11 +20,10 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { ManualClock, createServer, type AppKind, type BlobStore, type ControllableClock, type ServerOptions, type WxMediaServer } from '@wxmedia/server';
 import { chosenBlobBackend, chosenStateBackend, type TestBlobBackend } from './storage.ts';
-import { tempDir } from './files.ts';
+import { REPO_ROOT, tempDir } from './files.ts';
 
-export { exists, tempDir, listFiles } from './files.ts';
+export { REPO_ROOT, exists, tempDir, listFiles } from './files.ts';
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI_BIN = join(REPO_ROOT, 'packages', 'cli', 'bin', 'wxmedia.js');
 
 export interface TestApp {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { APP_KINDS, isAppKind } from '@wxmedia/protocol';
+import { APP_KINDS, isAppKind, type AppKind } from '@wxmedia/protocol';
 import { CliError } from '../serve-config.ts';
-import { action, withAdmin, withAdminOptions, type AdminFlags } from './client-options.ts';
+import { adminAction, withAdminOptions, type AdminFlags } from './client-options.ts';
 
 interface ListFlags extends AdminFlags {
   json?: boolean;
@@ -22,12 +22,10 @@ export function addAppsCommand(program: Command): void {
     .description('list apps: appid, kind, created')
     .option('--json', 'print the list as JSON')
     .action(
-      action(async (flags: ListFlags) => {
-        await withAdmin(flags, async (admin) => {
-          const list = await admin.listApps();
-          if (flags.json) return void process.stdout.write(`${JSON.stringify(list)}\n`);
-          for (const a of list) process.stdout.write(`${a.appid}\t${a.kind}\t${formatTime(a.createdAt)}\n`);
-        });
+      adminAction(async (admin, flags: ListFlags) => {
+        const list = await admin.listApps();
+        if (flags.json) return void process.stdout.write(`${JSON.stringify(list)}\n`);
+        for (const a of list) process.stdout.write(`${a.appid}\t${a.kind}\t${formatTime(a.createdAt)}\n`);
       }),
     );
 
@@ -38,23 +36,24 @@ export function addAppsCommand(program: Command): void {
     .option('--kind <kind>', 'miniprogram (image only) or official', 'miniprogram')
     .option('--json', 'print {"appid", "secret", "kind"}')
     .action(
-      action(
-        async (flags: AddFlags) => {
-          const kind = flags.kind;
-          if (!isAppKind(kind)) throw new CliError(`--kind must be ${APP_KINDS.join(' or ')}, got "${kind}"`);
-          await withAdmin(flags, async (admin) => {
-            const made = await admin.addApp({
-              kind,
-              ...(flags.appid ? { appid: flags.appid } : {}),
-              ...(flags.secret ? { secret: flags.secret } : {}),
-            });
-            // A secret the user chose is not echoed back; a generated one is shown here and nowhere else.
-            const secret = flags.secret ? undefined : made.secret;
-            if (flags.json) process.stdout.write(`${JSON.stringify({ appid: made.appid, ...(secret ? { secret } : {}), kind: made.kind })}\n`);
-            else process.stdout.write(`appid ${made.appid}\n${secret ? `secret ${secret}\n` : ''}kind ${made.kind}\n`);
+      adminAction(
+        async (admin, flags: AddFlags) => {
+          const made = await admin.addApp({
+            kind: flags.kind as AppKind,
+            ...(flags.appid ? { appid: flags.appid } : {}),
+            ...(flags.secret ? { secret: flags.secret } : {}),
           });
+          // A secret the user chose is not echoed back; a generated one is shown here and nowhere else.
+          const secret = flags.secret ? undefined : made.secret;
+          if (flags.json) process.stdout.write(`${JSON.stringify({ appid: made.appid, ...(secret ? { secret } : {}), kind: made.kind })}\n`);
+          else process.stdout.write(`appid ${made.appid}\n${secret ? `secret ${secret}\n` : ''}kind ${made.kind}\n`);
         },
-        (flags) => [flags.secret, flags.adminKey],
+        {
+          check: (flags) => {
+            if (!isAppKind(flags.kind)) throw new CliError(`--kind must be ${APP_KINDS.join(' or ')}, got "${flags.kind}"`);
+          },
+          secrets: (flags) => [flags.secret],
+        },
       ),
     );
 
@@ -62,15 +61,10 @@ export function addAppsCommand(program: Command): void {
     .description('remove an app (its tokens stop working at once)')
     .argument('<appid>', 'the app to remove')
     .action(
-      action(
-        async (appid: string, flags: AdminFlags) => {
-          await withAdmin(flags, async (admin) => {
-            await admin.removeApp(appid);
-            process.stdout.write(`removed ${appid}\n`);
-          });
-        },
-        (_appid, flags) => [flags.adminKey],
-      ),
+      adminAction(async (admin, _flags: AdminFlags, appid: string) => {
+        await admin.removeApp(appid);
+        process.stdout.write(`removed ${appid}\n`);
+      }),
     );
 }
 

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { RID_PATTERN } from '@wxmedia/protocol';
 import type { CallRecord } from '@wxmedia/sdk';
 import { CliError } from '../serve-config.ts';
-import { action, printJson, withAdmin, withAdminOptions, type AdminFlags } from './client-options.ts';
+import { adminAction, printJson, withAdminOptions, type AdminFlags } from './client-options.ts';
 
 interface CallsFlags extends AdminFlags {
   app?: string;
@@ -28,35 +28,36 @@ export function addCallsCommand(program: Command): void {
     .option('-f, --follow', 'keep printing calls as they happen (Ctrl-C to stop)')
     .option('--json', 'one JSON object per call')
     .action(
-      action(
-        async (rid: string | undefined, flags: CallsFlags) => {
-          if (rid !== undefined && !RID_PATTERN.test(rid)) throw new CliError(`"${rid}" is not a rid (three groups of 8 hex characters)`);
-          if (flags.limit !== undefined && !/^\d+$/.test(flags.limit)) throw new CliError(`--limit must be a number, got "${flags.limit}"`);
-          await withAdmin(flags, async (admin) => {
-            if (rid !== undefined) {
-              const call = await admin.getCall(rid);
-              return flags.json ? printJson(call) : void process.stdout.write(detail(call));
-            }
-            const keep = (c: CallRecord) =>
-              (flags.app === undefined || c.appid === flags.app) && (flags.api === undefined || c.api === flags.api) && (!flags.failed || isFailure(c));
-            const print = (c: CallRecord) => (flags.json ? printJson(c) : process.stdout.write(`${line(c)}\n`));
-            const limit = Number(flags.limit ?? 20);
-            if (flags.follow) {
-              const controller = new AbortController();
-              process.once('SIGINT', () => controller.abort());
-              for await (const call of admin.streamCalls({ backlog: limit, signal: controller.signal })) if (keep(call)) print(call);
-              return;
-            }
-            const calls = await admin.listCalls({
-              limit,
-              ...(flags.app ? { appid: flags.app } : {}),
-              ...(flags.api ? { api: flags.api } : {}),
-              ...(flags.failed ? { failed: true } : {}),
-            });
-            for (const call of calls.reverse()) print(call);
+      adminAction(
+        async (admin, flags: CallsFlags, rid: string | undefined) => {
+          if (rid !== undefined) {
+            const call = await admin.getCall(rid);
+            return flags.json ? printJson(call) : void process.stdout.write(detail(call));
+          }
+          const keep = (c: CallRecord) =>
+            (flags.app === undefined || c.appid === flags.app) && (flags.api === undefined || c.api === flags.api) && (!flags.failed || isFailure(c));
+          const print = (c: CallRecord) => (flags.json ? printJson(c) : process.stdout.write(`${line(c)}\n`));
+          const limit = Number(flags.limit ?? 20);
+          if (flags.follow) {
+            const controller = new AbortController();
+            process.once('SIGINT', () => controller.abort());
+            for await (const call of admin.streamCalls({ backlog: limit, signal: controller.signal })) if (keep(call)) print(call);
+            return;
+          }
+          const calls = await admin.listCalls({
+            limit,
+            ...(flags.app ? { appid: flags.app } : {}),
+            ...(flags.api ? { api: flags.api } : {}),
+            ...(flags.failed ? { failed: true } : {}),
           });
+          for (const call of calls.reverse()) print(call);
         },
-        (_rid, flags) => [flags.adminKey],
+        {
+          check: (flags, rid) => {
+            if (rid !== undefined && !RID_PATTERN.test(rid)) throw new CliError(`"${rid}" is not a rid (three groups of 8 hex characters)`);
+            if (flags.limit !== undefined && !/^\d+$/.test(flags.limit)) throw new CliError(`--limit must be a number, got "${flags.limit}"`);
+          },
+        },
       ),
     );
 }

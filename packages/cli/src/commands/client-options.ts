@@ -88,6 +88,27 @@ export async function withAdmin(flags: AdminFlags, run: (admin: WxMediaAdminClie
   }
 }
 
+/**
+ * The action of an admin command. Commander calls it with the command's arguments, then its options, then the
+ * command; `check` sees options and arguments first (usage errors, before the admin key is looked for), then `run`
+ * gets a WxMediaAdminClient for the run. The admin key, and whatever `secrets` names, is scrubbed from a failure.
+ */
+export function adminAction<F extends AdminFlags, A extends unknown[] = []>(
+  run: (admin: WxMediaAdminClient, flags: F, ...args: A) => Promise<void>,
+  options: { readonly check?: (flags: F, ...args: A) => void; readonly secrets?: (flags: F) => (string | undefined)[] } = {},
+): (...received: unknown[]) => Promise<void> {
+  const flagsOf = (received: unknown[]): F => received.at(-2) as F;
+  const argsOf = (received: unknown[]): A => received.slice(0, -2) as A;
+  return action(
+    async (...received: unknown[]) => {
+      const flags = flagsOf(received);
+      options.check?.(flags, ...argsOf(received));
+      await withAdmin(flags, (admin) => run(admin, flags, ...argsOf(received)));
+    },
+    (...received: unknown[]) => [flagsOf(received).adminKey, ...(options.secrets?.(flagsOf(received)) ?? [])],
+  );
+}
+
 /** Prints a value as one JSON line (`--json`). */
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value)}\n`);

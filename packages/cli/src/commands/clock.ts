@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { ClockState } from '@wxmedia/sdk';
 import { CliError } from '../serve-config.ts';
-import { action, printJson, withAdmin, withAdminOptions, type AdminFlags } from './client-options.ts';
+import { adminAction, printJson, withAdminOptions, type AdminFlags } from './client-options.ts';
 
 interface ClockFlags extends AdminFlags {
   json?: boolean;
@@ -14,40 +14,28 @@ export function addClockCommand(program: Command): void {
   withAdminOptions(clock.command('show', { isDefault: true }))
     .description("the server's time and how far it is from real time")
     .option('--json', 'print the clock as JSON')
-    .action(action(async (flags: ClockFlags) => withAdmin(flags, async (admin) => show(await admin.clock(), flags)), (flags) => [flags.adminKey]));
+    .action(adminAction(async (admin, flags: ClockFlags) => show(await admin.clock(), flags)));
 
   withAdminOptions(clock.command('advance'))
     .description('move the clock forward, e.g. 7200 (a token expires), 259200 (media expire), or 2h, 3d')
     .argument('<duration>', 'seconds, or a number with s, m, h or d')
     .option('--json', 'print the clock as JSON')
     .action(
-      action(
-        async (duration: string, flags: ClockFlags) => {
-          const seconds = parseDuration(duration);
-          await withAdmin(flags, async (admin) => show(await admin.advanceClock(seconds), flags));
-        },
-        (_d, flags) => [flags.adminKey],
-      ),
+      adminAction(async (admin, flags: ClockFlags, duration: string) => show(await admin.advanceClock(parseDuration(duration)), flags), {
+        check: (_flags, duration) => void parseDuration(duration),
+      }),
     );
 
   withAdminOptions(clock.command('set'))
     .description('set the clock to a time, e.g. 2030-01-01T00:00:00Z or Unix seconds; it runs on from there')
     .argument('<time>', 'ISO 8601 date-time with a zone, or Unix seconds')
     .option('--json', 'print the clock as JSON')
-    .action(
-      action(
-        async (time: string, flags: ClockFlags) => {
-          const value = /^\d+$/.test(time) ? Number(time) : time;
-          await withAdmin(flags, async (admin) => show(await admin.setClock(value), flags));
-        },
-        (_t, flags) => [flags.adminKey],
-      ),
-    );
+    .action(adminAction(async (admin, flags: ClockFlags, time: string) => show(await admin.setClock(/^\d+$/.test(time) ? Number(time) : time), flags)));
 
   withAdminOptions(clock.command('reset'))
     .description('back to real time')
     .option('--json', 'print the clock as JSON')
-    .action(action(async (flags: ClockFlags) => withAdmin(flags, async (admin) => show(await admin.resetClock(), flags)), (flags) => [flags.adminKey]));
+    .action(adminAction(async (admin, flags: ClockFlags) => show(await admin.resetClock(), flags)));
 }
 
 function show(clock: ClockState, flags: ClockFlags): void {

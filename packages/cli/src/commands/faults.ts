@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { FAULT_APIS, type FaultApi } from '@wxmedia/protocol';
-import type { Fault, FaultSpec } from '@wxmedia/sdk';
+import type { Fault, FaultSpec, WxMediaAdminClient } from '@wxmedia/sdk';
 import { CliError } from '../serve-config.ts';
-import { action, printJson, withAdmin, withAdminOptions, type AdminFlags } from './client-options.ts';
+import { adminAction, printJson, withAdminOptions, type AdminFlags } from './client-options.ts';
 
 interface ListFlags extends AdminFlags {
   json?: boolean;
@@ -27,7 +27,7 @@ export function addFaultsCommand(program: Command): void {
   withAdminOptions(faults.command('list', { isDefault: true }))
     .description('the faults in force')
     .option('--json', 'print the list as JSON')
-    .action(action(async (flags: ListFlags) => list(flags), (flags) => [flags.adminKey]));
+    .action(adminAction(async (admin, flags: ListFlags) => list(admin, flags)));
 
   withAdminOptions(faults.command('add'))
     .description('add a fault, e.g. --api /cgi-bin/media/upload --errcode 45009 --count 1')
@@ -41,16 +41,13 @@ export function addFaultsCommand(program: Command): void {
     .option('--drop', 'close the connection without an answer')
     .option('--json', 'print the fault as JSON')
     .action(
-      action(
-        async (flags: AddFlags) => {
-          const spec = specOf(flags);
-          await withAdmin(flags, async (admin) => {
-            const fault = await admin.addFault(spec);
-            if (flags.json) printJson(fault);
-            else process.stdout.write(`added fault ${fault.id}: ${describeFault(fault)}\n`);
-          });
+      adminAction(
+        async (admin, flags: AddFlags) => {
+          const fault = await admin.addFault(specOf(flags));
+          if (flags.json) printJson(fault);
+          else process.stdout.write(`added fault ${fault.id}: ${describeFault(fault)}\n`);
         },
-        (flags) => [flags.adminKey],
+        { check: (flags) => void specOf(flags) },
       ),
     );
 
@@ -58,37 +55,27 @@ export function addFaultsCommand(program: Command): void {
     .description('remove a fault')
     .argument('<id>', 'the fault id (`wxmedia faults` lists them)')
     .action(
-      action(
-        async (id: string, flags: AdminFlags) =>
-          withAdmin(flags, async (admin) => {
-            await admin.removeFault(id);
-            process.stdout.write(`removed fault ${id}\n`);
-          }),
-        (_id, flags) => [flags.adminKey],
-      ),
+      adminAction(async (admin, _flags: AdminFlags, id: string) => {
+        await admin.removeFault(id);
+        process.stdout.write(`removed fault ${id}\n`);
+      }),
     );
 
   withAdminOptions(faults.command('clear'))
     .description('remove every fault (or one app\'s)')
     .option('--app <appid>', "only this app's faults")
     .action(
-      action(
-        async (flags: AdminFlags & { app?: string }) =>
-          withAdmin(flags, async (admin) => {
-            process.stdout.write(`removed ${await admin.clearFaults(flags.app)} fault(s)\n`);
-          }),
-        (flags) => [flags.adminKey],
-      ),
+      adminAction(async (admin, flags: AdminFlags & { app?: string }) => {
+        process.stdout.write(`removed ${await admin.clearFaults(flags.app)} fault(s)\n`);
+      }),
     );
 }
 
-async function list(flags: ListFlags): Promise<void> {
-  await withAdmin(flags, async (admin) => {
-    const faults = await admin.listFaults();
-    if (flags.json) return printJson(faults);
-    if (faults.length === 0) return void process.stdout.write('no faults\n');
-    for (const f of faults) process.stdout.write(`${f.id}\t${describeFault(f)}\n`);
-  });
+async function list(admin: WxMediaAdminClient, flags: ListFlags): Promise<void> {
+  const faults = await admin.listFaults();
+  if (flags.json) return printJson(faults);
+  if (faults.length === 0) return void process.stdout.write('no faults\n');
+  for (const f of faults) process.stdout.write(`${f.id}\t${describeFault(f)}\n`);
 }
 
 /** One line: what, where, how often. */

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import type { MediaEntry, MediaKind } from '@wxmedia/sdk';
 import { CliError } from '../serve-config.ts';
-import { action, printJson, withAdmin, withAdminOptions, type AdminFlags } from './client-options.ts';
+import type { WxMediaAdminClient } from '@wxmedia/sdk';
+import { adminAction, printJson, withAdminOptions, type AdminFlags } from './client-options.ts';
 
 interface ListFlags extends AdminFlags {
   app?: string;
@@ -23,54 +24,41 @@ export function addMediaCommand(program: Command): void {
     .option('--limit <n>', 'at most this many (default 50, at most 1000)')
     .option('--json', 'print the list as JSON')
     .action(
-      action(
-        async (flags: ListFlags) => {
-          if (flags.kind !== undefined && !(KINDS as readonly string[]).includes(flags.kind)) throw new CliError(`--kind must be one of ${KINDS.join(', ')}`);
-          if (flags.limit !== undefined && !/^\d+$/.test(flags.limit)) throw new CliError(`--limit must be a number, got "${flags.limit}"`);
-          await withAdmin(flags, async (admin) => {
-            const list = await admin.listMedia({
-              ...(flags.app ? { appid: flags.app } : {}),
-              ...(flags.kind ? { kind: flags.kind as MediaKind } : {}),
-              ...(flags.limit ? { limit: Number(flags.limit) } : {}),
-            });
-            if (flags.json) return printJson(list);
-            for (const m of list) process.stdout.write(`${line(m)}\n`);
+      adminAction(
+        async (admin, flags: ListFlags) => {
+          const list = await admin.listMedia({
+            ...(flags.app ? { appid: flags.app } : {}),
+            ...(flags.kind ? { kind: flags.kind as MediaKind } : {}),
+            ...(flags.limit ? { limit: Number(flags.limit) } : {}),
           });
+          if (flags.json) return printJson(list);
+          for (const m of list) process.stdout.write(`${line(m)}\n`);
         },
-        (flags) => [flags.adminKey],
+        {
+          check: (flags) => {
+            if (flags.kind !== undefined && !(KINDS as readonly string[]).includes(flags.kind)) throw new CliError(`--kind must be one of ${KINDS.join(', ')}`);
+            if (flags.limit !== undefined && !/^\d+$/.test(flags.limit)) throw new CliError(`--limit must be a number, got "${flags.limit}"`);
+          },
+        },
       ),
     );
 
-  withAdminOptions(media.command('rm'))
-    .description('delete stored media (get answers 40007 from now on)')
-    .argument('<media_id...>', 'one or more media ids')
-    .action(
-      action(
-        async (ids: string[], flags: AdminFlags) =>
-          withAdmin(flags, async (admin) => {
-            for (const id of ids) {
-              await admin.deleteMedia(id);
-              process.stdout.write(`deleted ${id}\n`);
-            }
-          }),
-        (_ids, flags) => [flags.adminKey],
-      ),
-    );
+  eachMedia(media.command('rm'), 'delete stored media (get answers 40007 from now on)', 'deleted', (admin, id) => admin.deleteMedia(id));
+  eachMedia(media.command('expire'), 'expire media now, as if its three days had passed (get answers 40007)', 'expired', (admin, id) => admin.expireMedia(id));
+}
 
-  withAdminOptions(media.command('expire'))
-    .description('expire media now, as if its three days had passed (get answers 40007)')
+/** A command that does one thing to each media id it is given, and says so per id. */
+function eachMedia(command: Command, description: string, done: string, act: (admin: WxMediaAdminClient, id: string) => Promise<unknown>): void {
+  withAdminOptions(command)
+    .description(description)
     .argument('<media_id...>', 'one or more media ids')
     .action(
-      action(
-        async (ids: string[], flags: AdminFlags) =>
-          withAdmin(flags, async (admin) => {
-            for (const id of ids) {
-              await admin.expireMedia(id);
-              process.stdout.write(`expired ${id}\n`);
-            }
-          }),
-        (_ids, flags) => [flags.adminKey],
-      ),
+      adminAction(async (admin, _flags: AdminFlags, ids: string[]) => {
+        for (const id of ids) {
+          await act(admin, id);
+          process.stdout.write(`${done} ${id}\n`);
+        }
+      }),
     );
 }
 

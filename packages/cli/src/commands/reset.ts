@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { action, printJson, withAdmin, withAdminOptions, type AdminFlags } from './client-options.ts';
+import { adminAction, printJson, withAdminOptions, type AdminFlags } from './client-options.ts';
 
 interface ResetFlags extends AdminFlags {
   app?: string;
@@ -13,14 +13,10 @@ export function addResetCommand(program: Command): void {
     .option('--app <appid>', 'only this app')
     .option('--json', 'print what was wiped as JSON')
     .action(
-      action(
-        async (flags: ResetFlags) =>
-          withAdmin(flags, async (admin) => {
-            const r = await admin.reset(flags.app);
-            if (flags.json) return printJson(r);
-            process.stdout.write(`reset ${flags.app ?? `${r.apps} app(s)`}: ${r.media} media deleted, tokens revoked, quotas cleared, ${r.faults} fault(s) removed\n`);
-          }),
-        (flags) => [flags.adminKey],
-      ),
+      adminAction(async (admin, flags: ResetFlags) => {
+        const r = await admin.reset(flags.app);
+        if (flags.json) return printJson(r);
+        process.stdout.write(`reset ${flags.app ?? `${r.apps} app(s)`}: ${r.media} media deleted, tokens revoked, quotas cleared, ${r.faults} fault(s) removed\n`);
+      }),
     );
 }

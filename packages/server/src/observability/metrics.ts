@@ -15,12 +15,7 @@ export interface MetricsSources {
  */
 export class ServerMetrics {
   readonly registry = new Registry();
-  readonly requests = new Counter({
-    name: 'wxmedia_requests_total',
-    help: 'WeChat API calls answered, by API, channel (https or cloud) and errcode ("dropped": the connection was closed by a fault)',
-    labelNames: ['api', 'channel', 'errcode'] as const,
-    registers: [this.registry],
-  });
+  readonly requests = this.#counter('wxmedia_requests_total', ['api', 'channel', 'errcode'], 'WeChat API calls answered, by API, channel (https or cloud) and errcode ("dropped": the connection was closed by a fault)');
   readonly duration = new Histogram({
     name: 'wxmedia_request_duration_seconds',
     help: 'Time from a WeChat API request to the end of its answer, by API and channel',
@@ -28,76 +23,35 @@ export class ServerMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
-  readonly uploadedBytes = new Counter({
-    name: 'wxmedia_media_uploaded_bytes_total',
-    help: 'Bytes of media stored by successful uploads, by channel',
-    labelNames: ['channel'] as const,
-    registers: [this.registry],
-  });
-  readonly servedBytes = new Counter({
-    name: 'wxmedia_media_served_bytes_total',
-    help: 'Bytes of media sent by gets (ranges count what was sent; HEAD sends none), by channel',
-    labelNames: ['channel'] as const,
-    registers: [this.registry],
-  });
-  readonly tokensIssued = new Counter({
-    name: 'wxmedia_tokens_issued_total',
-    help: 'Access tokens minted, by lane (token: /cgi-bin/token; stable: /cgi-bin/stable_token)',
-    labelNames: ['lane'] as const,
-    registers: [this.registry],
-  });
-  readonly quotaRejections = new Counter({
-    name: 'wxmedia_quota_rejections_total',
-    help: 'Calls refused with 45009 because the daily quota was spent, by API',
-    labelNames: ['api'] as const,
-    registers: [this.registry],
-  });
-  readonly storeErrors = new Counter({
-    name: 'wxmedia_store_errors_total',
-    help: 'Failed storage operations, by store (blob or state) and operation',
-    labelNames: ['store', 'op'] as const,
-    registers: [this.registry],
-  });
-  readonly faultsInjected = new Counter({
-    name: 'wxmedia_faults_injected_total',
-    help: 'Calls answered by an injected fault, by API',
-    labelNames: ['api'] as const,
-    registers: [this.registry],
-  });
+  readonly uploadedBytes = this.#counter('wxmedia_media_uploaded_bytes_total', ['channel'], 'Bytes of media stored by successful uploads, by channel');
+  readonly servedBytes = this.#counter('wxmedia_media_served_bytes_total', ['channel'], 'Bytes of media sent by gets (ranges count what was sent; HEAD sends none), by channel');
+  readonly tokensIssued = this.#counter('wxmedia_tokens_issued_total', ['lane'], 'Access tokens minted, by lane (token: /cgi-bin/token; stable: /cgi-bin/stable_token)');
+  readonly quotaRejections = this.#counter('wxmedia_quota_rejections_total', ['api'], 'Calls refused with 45009 because the daily quota was spent, by API');
+  readonly storeErrors = this.#counter('wxmedia_store_errors_total', ['store', 'op'], 'Failed storage operations, by store (blob or state) and operation');
+  readonly faultsInjected = this.#counter('wxmedia_faults_injected_total', ['api'], 'Calls answered by an injected fault, by API');
 
   constructor(sources: MetricsSources) {
     collectDefaultMetrics({ register: this.registry, prefix: 'wxmedia_' });
     const { mediaStats } = sources;
+    this.#gauge('wxmedia_media_stored', 'Media files stored (expired ones count until the sweeper removes them)', async () => (await mediaStats()).count);
+    this.#gauge('wxmedia_media_stored_bytes', 'Total size of the media files stored', async () => (await mediaStats()).bytes);
+    this.#gauge('wxmedia_apps', 'Apps this instance knows', async () => sources.apps());
+    this.#gauge('wxmedia_faults_active', 'Injected faults in force', async () => sources.faults());
+  }
+
+  /** A counter of this registry; its labels bounded as the class comment says. */
+  #counter<L extends string>(name: string, labelNames: readonly L[], help: string): Counter<L> {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  /** A gauge of this registry, read at scrape time. */
+  #gauge(name: string, help: string, read: () => Promise<number>): void {
     new Gauge({
-      name: 'wxmedia_media_stored',
-      help: 'Media files stored (expired ones count until the sweeper removes them)',
+      name,
+      help,
       registers: [this.registry],
       async collect() {
-        this.set((await mediaStats()).count);
-      },
-    });
-    new Gauge({
-      name: 'wxmedia_media_stored_bytes',
-      help: 'Total size of the media files stored',
-      registers: [this.registry],
-      async collect() {
-        this.set((await mediaStats()).bytes);
-      },
-    });
-    new Gauge({
-      name: 'wxmedia_apps',
-      help: 'Apps this instance knows',
-      registers: [this.registry],
-      collect() {
-        this.set(sources.apps());
-      },
-    });
-    new Gauge({
-      name: 'wxmedia_faults_active',
-      help: 'Injected faults in force',
-      registers: [this.registry],
-      collect() {
-        this.set(sources.faults());
+        this.set(await read());
       },
     });
   }

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
+import { killNineWhen } from '../../../../test/helpers/kill9.ts';
 import { MEDIA_FORMATS, mintMediaId } from '@wxmedia/protocol';
 import { blobStoreConformance } from './blob-store.conformance.ts';
 import { FsBlobStore } from './fs-blob-store.ts';
@@ -79,43 +77,24 @@ describe('FsBlobStore on disk', () => {
     const done = mintMediaId(key, 'wxapp', createdAt, MEDIA_FORMATS[0]);
     const partial = mintMediaId(key, 'wxapp', createdAt, MEDIA_FORMATS[0]);
     // The child commits one blob, then streams a second that never ends and is killed while writing it.
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        '--input-type=module',
-        '-e',
-        `const { FsBlobStore } = await import(${JSON.stringify(new URL('./fs-blob-store.ts', import.meta.url).href)});
-         const store = new FsBlobStore({ dir: process.env.BLOB_DIR });
-         await store.init();
-         const meta = { appid: 'wxapp', createdAt: ${createdAt}, contentType: 'image/jpeg', filename: 'a.jpg' };
-         async function* once() { yield Buffer.from('committed bytes'); }
-         await (await store.stage(process.env.DONE_ID, meta, once(), { maxBytes: 1e9 })).commit();
-         async function* endless() {
-           for (let i = 0; ; i++) {
-             if (i === 3) process.stdout.write('writing\\n');
-             yield Buffer.alloc(64 * 1024, i);
-           }
+    await killNineWhen(
+      'writing',
+      `const { FsBlobStore } = await import(${JSON.stringify(new URL('./fs-blob-store.ts', import.meta.url).href)});
+       const store = new FsBlobStore({ dir: process.env.BLOB_DIR });
+       await store.init();
+       const meta = { appid: 'wxapp', createdAt: ${createdAt}, contentType: 'image/jpeg', filename: 'a.jpg' };
+       async function* once() { yield Buffer.from('committed bytes'); }
+       await (await store.stage(process.env.DONE_ID, meta, once(), { maxBytes: 1e9 })).commit();
+       async function* endless() {
+         for (let i = 0; ; i++) {
+           if (i === 3) process.stdout.write('writing\\n');
+           yield Buffer.alloc(64 * 1024, i);
          }
-         setInterval(() => {}, 60_000);
-         await store.stage(process.env.PARTIAL_ID, meta, endless(), { maxBytes: 1e12 });`,
-      ],
-      {
-        cwd: fileURLToPath(new URL('../../../../', import.meta.url)),
-        env: { ...process.env, BLOB_DIR: dir, DONE_ID: done, PARTIAL_ID: partial },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
+       }
+       setInterval(() => {}, 60_000);
+       await store.stage(process.env.PARTIAL_ID, meta, endless(), { maxBytes: 1e12 });`,
+      { BLOB_DIR: dir, DONE_ID: done, PARTIAL_ID: partial },
     );
-    const exited = once(child, 'exit');
-    let out = '';
-    for await (const chunk of child.stdout) {
-      out += String(chunk);
-      if (out.includes('writing')) break;
-    }
-    assert.match(out, /writing/, 'the child got as far as streaming the second blob');
-    child.kill('SIGKILL');
-    await exited;
     assert.equal((await readdir(join(dir, 'staging'))).length, 1, 'the partial upload is in staging');
     const store = new FsBlobStore({ dir });
     await store.init();

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
+import { killNineWhen } from '../../../../test/helpers/kill9.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LmdbStateStore } from './lmdb-state-store.ts';
 import { stateStoreConformance } from './state-store.conformance.ts';
@@ -53,32 +51,17 @@ describe('LmdbStateStore', () => {
     dirs.push(dir);
     const path = join(dir, 'state.mdb');
     // The child never closes the store: it is killed right after its writes resolve, as a crashed server would be.
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        '--input-type=module',
-        '-e',
-        `const { LmdbStateStore } = await import(${JSON.stringify(new URL('./lmdb-state-store.ts', import.meta.url).href)});
-         const store = new LmdbStateStore({ path: process.env.STATE_PATH });
-         await store.set('app:wx1', 'secret');
-         await Promise.all(Array.from({ length: 50 }, () => store.incr('quota')));
-         await store.setIfAbsent('signing-key', 'k1');
-         process.stdout.write('ready\\n');
-         setInterval(() => {}, 60_000);`,
-      ],
-      { cwd: fileURLToPath(new URL('../../../../', import.meta.url)), env: { ...process.env, STATE_PATH: path }, stdio: ['ignore', 'pipe', 'inherit'] },
+    await killNineWhen(
+      'ready',
+      `const { LmdbStateStore } = await import(${JSON.stringify(new URL('./lmdb-state-store.ts', import.meta.url).href)});
+       const store = new LmdbStateStore({ path: process.env.STATE_PATH });
+       await store.set('app:wx1', 'secret');
+       await Promise.all(Array.from({ length: 50 }, () => store.incr('quota')));
+       await store.setIfAbsent('signing-key', 'k1');
+       process.stdout.write('ready\\n');
+       setInterval(() => {}, 60_000);`,
+      { STATE_PATH: path },
     );
-    const exited = once(child, 'exit');
-    let out = '';
-    for await (const chunk of child.stdout) {
-      out += String(chunk);
-      if (out.includes('ready')) break;
-    }
-    assert.match(out, /ready/, 'the child finished its writes');
-    child.kill('SIGKILL');
-    await exited;
     const store = new LmdbStateStore({ path });
     try {
       assert.equal(await store.get('app:wx1'), 'secret');
