@@ -6,13 +6,10 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { APP, startServer, type InProcessServer } from '../helpers/server.ts';
+import { APP, CLI_BIN, REPO_ROOT, startServer, type InProcessServer } from '../helpers/server.ts';
 import { jpeg, png } from '../helpers/images.ts';
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
-const BIN = join(REPO, 'packages/cli/bin/wxmedia.js');
 
 let srv: InProcessServer;
 let dir: string;
@@ -28,7 +25,7 @@ interface Run {
 
 function wxmedia(args: string[], env: Record<string, string> = {}, options: { keepOut?: boolean } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(process.execPath, [CLI_BIN, ...args], {
       cwd: dir,
       env: { PATH: process.env['PATH'] ?? '', WXMEDIA_BASE_URL: srv.url, WXMEDIA_APPID: APP.appid, WXMEDIA_SECRET: APP.secret, ...env },
     });

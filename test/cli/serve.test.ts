@@ -4,10 +4,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { ERRCODES } from '@wxmedia/protocol';
+import { CLI_BIN } from '../helpers/files.ts';
 
-const BIN = fileURLToPath(new URL('../../packages/cli/bin/wxmedia.js', import.meta.url));
 
 interface Running {
   readonly child: ChildProcess;
@@ -19,7 +18,7 @@ interface Running {
 
 /** Starts `wxmedia serve` on a free port and waits for its banner. */
 async function serve(args: string[]): Promise<Running> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--log-level', 'silent', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI_BIN, 'serve', '--port', '0', '--log-level', 'silent', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let out = '';
   let err = '';
@@ -79,7 +78,7 @@ describe('wxmedia serve', () => {
   });
 
   it('refuses bad flags with exit code 2 and one line', async () => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', 'nope', '--data', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI_BIN, 'serve', '--port', 'nope', '--data', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
@@ -91,7 +90,7 @@ describe('wxmedia serve', () => {
     const refusal = async (config: object): Promise<{ code: number | null; err: string }> => {
       const file = join(dataDir, 'bad-config.json');
       await writeFile(file, JSON.stringify(config));
-      const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data', dataDir, '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [CLI_BIN, 'serve', '--port', '0', '--data', dataDir, '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
       let err = '';
       child.stderr.on('data', (d: Buffer) => (err += d.toString()));
       const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));

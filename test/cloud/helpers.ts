@@ -1,15 +1,15 @@
 import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CLI_BIN, REPO_ROOT } from '../helpers/files.ts';
 
 /** Test helpers for the cloud-call gateway: run fixture functions in child processes, sign raw requests like the SDK. */
 
 export const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 export const MEDIA_FN = `${FIXTURES}media-fn`;
 export const UPLOAD_ONLY_FN = `${FIXTURES}upload-only-fn`;
-export const REPO = fileURLToPath(new URL('../../', import.meta.url));
-export const WXMEDIA_BIN = `${REPO}packages/cli/bin/wxmedia.js`;
 
 /** The bare recipe (docs/cloud-call.md): where to post and what to sign with; nothing wxmedia-specific. */
 export function sdkEnv(baseUrl: string, secretId: string, secretKey: string, extra: Record<string, string> = {}): Record<string, string> {
@@ -75,7 +75,7 @@ export interface CliRun {
 /** `node packages/cli/bin/wxmedia.js …args` with only the given environment. */
 export function runCli(args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WXMEDIA_BIN, ...args], { cwd: REPO, env: { ...baseEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI_BIN, ...args], { cwd: REPO_ROOT, env: { ...baseEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -102,7 +102,7 @@ interface SignFn {
     timestamp: number;
   }): { authorization: string; timestamp: number };
 }
-const requireFromSdk = createRequire(createRequire(`${REPO}package.json`).resolve('@cloudbase/node-sdk'));
+const requireFromSdk = createRequire(createRequire(join(REPO_ROOT, 'package.json')).resolve('@cloudbase/node-sdk'));
 export const sdkSign = (requireFromSdk('@cloudbase/signature-nodejs') as { sign: SignFn }).sign;
 
 export interface RawCall {

@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 /** Temporary directories and file listings for tests: each helper touches only what it made or was given. */
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The `wxmedia` command, as a user runs it. */
+export const CLI_BIN = join(REPO_ROOT, 'packages', 'cli', 'bin', 'wxmedia.js');
 
 /** A fresh directory under os.tmpdir(); `cleanup()` removes it. */
 export async function tempDir(prefix = 'wxmedia-test-'): Promise<{ path: string; cleanup(): Promise<void> }> {

@@ -20,11 +20,10 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { ManualClock, createServer, type AppKind, type BlobStore, type ControllableClock, type ServerOptions, type WxMediaServer } from '@wxmedia/server';
 import { chosenBlobBackend, chosenStateBackend, type TestBlobBackend } from './storage.ts';
-import { REPO_ROOT, tempDir } from './files.ts';
+import { CLI_BIN, REPO_ROOT, tempDir } from './files.ts';
 
-export { REPO_ROOT, exists, tempDir, listFiles } from './files.ts';
+export { CLI_BIN, REPO_ROOT, exists, tempDir, listFiles } from './files.ts';
 
-export const CLI_BIN = join(REPO_ROOT, 'packages', 'cli', 'bin', 'wxmedia.js');
 
 export interface TestApp {
   readonly appid: string;

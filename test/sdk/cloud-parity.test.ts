@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { WeChatClient } from '@wxmedia/sdk';
-import { APP, startServer, type InProcessServer } from '../helpers/server.ts';
+import { APP, REPO_ROOT, startServer, type InProcessServer } from '../helpers/server.ts';
 import { jpeg, png } from '../helpers/images.ts';
 
 type Outcome = { returned?: Record<string, unknown>; threw?: Record<string, unknown> };
@@ -16,7 +16,6 @@ let client: WeChatClient;
 /** Why the wx-server-sdk half cannot run (the gateway does not answer), or false. */
 let gatewayDown: string | false = false;
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const RUNNER = fileURLToPath(new URL('./fixtures/wx-server-sdk-calls.cjs', import.meta.url));
 
 /** Runs calls with the unmodified wx-server-sdk in a child process that sees only the documented environment. */
@@ -28,7 +27,7 @@ function wxServerSdk(calls: Call[]): Promise<Outcome[]> {
   });
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [RUNNER], {
-      cwd: REPO,
+      cwd: REPO_ROOT,
       env: {
         PATH: process.env['PATH'] ?? '',
         TCB_CONTEXT_CNFG: JSON.stringify({ URL: `${srv.url}/admin` }),

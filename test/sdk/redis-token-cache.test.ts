@@ -10,7 +10,7 @@ import { RedisTokenCache, WeChatClient } from '@wxmedia/sdk';
 import type { Redis } from 'ioredis';
 import { startCountingProxy, type CountingProxy } from './fixtures/counting-proxy.ts';
 import { connectRedis, deletePrefix, REDIS_URL, testPrefix } from '../helpers/redis.ts';
-import { APP, startServer, type InProcessServer } from '../helpers/server.ts';
+import { APP, REPO_ROOT, startServer, type InProcessServer } from '../helpers/server.ts';
 
 const connected = await connectRedis();
 const skip = 'skip' in connected ? connected.skip : false;
@@ -51,7 +51,7 @@ interface Member {
 function startMember(prefix: string): Member {
   const script = fileURLToPath(new URL('./fixtures/fleet-member.ts', import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', script, proxy.url, REDIS_URL, prefix, APP.appid, APP.secret], {
-    cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    cwd: REPO_ROOT,
   });
   let out = '';
   let err = '';
