@@ -10,7 +10,7 @@ import { downloadToBuffer } from './download.ts';
 import type { RequestSender } from './request-sender.ts';
 import { uploadMedia } from './upload.ts';
 
-/** wx-server-sdk's `uploadTempMedia` input (seed 000, cloud call). */
+/** wx-server-sdk's `uploadTempMedia` input (WeChat's uploadTempMedia page, cloud call). */
 export interface CloudUploadTempMediaRequest {
   readonly type: MediaType;
   readonly media: {

@@ -5,7 +5,7 @@ import type { CloudEnvConfig } from './cloud/gateway.ts';
 import type { BlobStore } from './storage/blob-store.ts';
 import type { StateStore } from './storage/state-store.ts';
 
-/** A mini program may upload images only (seed 000); an official account also voice, video and thumb. */
+/** A mini program may upload images only (WeChat's uploadTempMedia page); an official account also voice, video and thumb. */
 export type AppKind = 'miniprogram' | 'official';
 
 export interface AppConfig {
