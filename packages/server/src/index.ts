@@ -1,4 +1,6 @@
 export { createServer, type WxMediaServer } from './server.ts';
+export { startTestServer, type TestServer, type TestServerOptions } from './test-server.ts';
+export type { BoundAddresses } from './http/addresses.ts';
 export { resolveOptions, ConfigError, type ServerOptions, type AppConfig, type AppKind, type ContentTypes } from './config.ts';
 export { ManualClock, OffsetClock, systemClock, type Clock } from './clock.ts';
 export { WxError } from './errors.ts';

@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
@@ -6,6 +7,7 @@ import { OffsetClock, ManualClock, nowSeconds, systemClock, type Clock } from '.
 import { ConfigError, resolveOptions, type ResolvedOptions, type ServerOptions } from './config.ts';
 import { implicitCloudEnv } from './cloud/envs.ts';
 import { registerCloudGateway, type CloudEnvConfig } from './cloud/gateway.ts';
+import { boundAddresses, type BoundAddresses } from './http/addresses.ts';
 import { buildHttpApp } from './http/app.ts';
 import type { ServerContext } from './http/context.ts';
 import { adminRoutes } from './http/routes/admin.ts';
@@ -36,7 +38,8 @@ export interface WxMediaServer {
   readonly logger: Logger;
   /** Set once listening, e.g. `http://127.0.0.1:8720`. */
   readonly url: string | undefined;
-  listen(options?: { host?: string; port?: number }): Promise<{ url: string }>;
+  /** Resolves once listening, with the addresses really bound (a host name may bind several). */
+  listen(options?: { host?: string; port?: number }): Promise<BoundAddresses>;
   /** Deletes the bytes of every expired media now (the sweeper also runs on a timer). */
   sweepNow(): Promise<number>;
   /** Stops accepting, lets in-flight requests finish, closes the stores. */
@@ -120,10 +123,19 @@ async function assemble(
       return url;
     },
     async listen(listenOptions = {}) {
-      const address = await app.listen({ host: listenOptions.host ?? '127.0.0.1', port: listenOptions.port ?? 8720 });
-      url = address.replace('[::1]', '127.0.0.1');
+      // Fastify logs "Server listening at …" for each address; the caller reports them itself (the CLI in its
+      // banner, which comes first), so that line is held back while listening.
+      const level = app.log.level;
+      if (['info', 'debug', 'trace'].includes(level)) app.log.level = 'warn';
+      try {
+        await app.listen({ host: listenOptions.host ?? '127.0.0.1', port: listenOptions.port ?? 8720 });
+      } finally {
+        app.log.level = level;
+      }
+      const bound = boundAddresses(app.addresses().filter((a): a is AddressInfo => typeof a !== 'string'));
+      url = bound.url;
       sweeper.start();
-      return { url };
+      return bound;
     },
     sweepNow: () => sweeper.sweepOnce(),
     async close() {
