@@ -23,13 +23,39 @@ export interface ServeFlags {
   cloudEnv?: CloudEnvConfig[];
   timeTravel?: boolean;
   logLevel?: string;
+  logFormat?: string;
 }
+
+/** How `serve` logs: lines for people (pino-pretty), or JSON lines for machines. */
+export type LogFormat = 'pretty' | 'json';
 
 export interface ServeSettings {
   readonly host: string;
   readonly port: number;
   readonly server: ServerOptions;
+  /** The log level, and the flag, variable or config key it came from (for messages). */
+  readonly logLevel: { readonly value: string; readonly from: string };
+  /** Undefined: pretty on a terminal, JSON otherwise. */
+  readonly logFormat: LogFormat | undefined;
 }
+
+/** The keys a `--config` file may hold; any other is refused, so a typo is not silently ignored. */
+const CONFIG_KEYS = [
+  'host',
+  'port',
+  'data',
+  'apps',
+  'cloudEnvs',
+  'timeTravel',
+  'signingKey',
+  'adminKey',
+  'logLevel',
+  'logFormat',
+  'maxBytes',
+  'dailyQuotas',
+  'contentTypes',
+  'sweepIntervalSeconds',
+] as const;
 
 /** `APPID:SECRET` or `APPID:SECRET:official`. */
 export function parseAppFlag(text: string): AppConfig {
@@ -43,7 +69,7 @@ export function parseAppFlag(text: string): AppConfig {
 /**
  * Flags win over environment variables, which win over the config file (`--config`, `WXMEDIA_CONFIG`):
  * WXMEDIA_HOST, WXMEDIA_PORT, WXMEDIA_DATA, WXMEDIA_APPS (comma-separated APPID:SECRET), WXMEDIA_SIGNING_KEY,
- * WXMEDIA_ADMIN_KEY, WXMEDIA_LOG_LEVEL, WXMEDIA_TIME_TRAVEL=1.
+ * WXMEDIA_ADMIN_KEY, WXMEDIA_LOG_LEVEL, WXMEDIA_LOG_FORMAT, WXMEDIA_TIME_TRAVEL=1.
  */
 export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv): ServeSettings {
   const file = readConfigFile(flags.config ?? env['WXMEDIA_CONFIG']);
@@ -62,19 +88,28 @@ export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv):
   const timeTravel = flags.timeTravel ?? (env['WXMEDIA_TIME_TRAVEL'] === '1' || file['timeTravel'] === true);
   const signingKey = env['WXMEDIA_SIGNING_KEY'] ?? str(file, 'signingKey');
   const adminKey = env['WXMEDIA_ADMIN_KEY'] ?? str(file, 'adminKey');
-  const logLevel = flags.logLevel ?? env['WXMEDIA_LOG_LEVEL'] ?? str(file, 'logLevel') ?? 'info';
+  const logLevel =
+    flags.logLevel !== undefined
+      ? { value: flags.logLevel, from: '--log-level' }
+      : env['WXMEDIA_LOG_LEVEL']
+        ? { value: env['WXMEDIA_LOG_LEVEL'], from: 'WXMEDIA_LOG_LEVEL' }
+        : { value: str(file, 'logLevel') ?? 'info', from: 'config key "logLevel"' };
+  const logFormatText = flags.logFormat ?? (env['WXMEDIA_LOG_FORMAT'] || undefined) ?? str(file, 'logFormat');
+  if (logFormatText !== undefined && logFormatText !== 'pretty' && logFormatText !== 'json') {
+    throw new CliError(`log format "${logFormatText}" must be pretty or json (--log-format, WXMEDIA_LOG_FORMAT)`);
+  }
 
   const server: ServerOptions = {
     dataDir,
     apps,
     cloudEnvs,
     timeTravel,
-    logLevel,
+    logLevel: logLevel.value,
     ...(signingKey ? { signingKey } : {}),
     ...(adminKey ? { adminKey } : {}),
     ...pick(file, ['maxBytes', 'dailyQuotas', 'contentTypes', 'sweepIntervalSeconds']),
   };
-  return { host, port, server };
+  return { host, port, server, logLevel, logFormat: logFormatText };
 }
 
 function readConfigFile(path: string | undefined): Record<string, unknown> {
@@ -85,13 +120,19 @@ function readConfigFile(path: string | undefined): Record<string, unknown> {
   } catch (e) {
     throw new CliError(`cannot read config file ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`);
   }
+  let parsed: Record<string, unknown>;
   try {
     const v: unknown = JSON.parse(text);
     if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not an object');
-    return v as Record<string, unknown>;
+    parsed = v as Record<string, unknown>;
   } catch (e) {
     throw new CliError(`config file ${path} must be a JSON object (${(e as Error).message})`);
   }
+  const unknown = Object.keys(parsed).filter((k) => !(CONFIG_KEYS as readonly string[]).includes(k));
+  if (unknown.length > 0) {
+    throw new CliError(`config file ${path}: unknown key ${unknown.map((k) => `"${k}"`).join(', ')} (known keys: ${CONFIG_KEYS.join(', ')})`);
+  }
+  return parsed;
 }
 
 function str(file: Record<string, unknown>, key: string): string | undefined {

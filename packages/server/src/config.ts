@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { DEFAULT_DAILY_QUOTAS, MEDIA_TYPE_RULES, type MediaType, type QuotaPath } from '@wxmedia/protocol';
 import type { Clock } from './clock.ts';
+import { isLogLevel, LOG_LEVELS } from './logger.ts';
 import type { CloudEnvConfig } from './cloud/gateway.ts';
 import type { BlobStore } from './storage/blob-store.ts';
 import type { StateStore } from './storage/state-store.ts';
@@ -90,6 +91,9 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     }
     if (seen.has(app.appid)) throw new ConfigError(`app ${app.appid} is configured twice`);
     seen.add(app.appid);
+  }
+  if (options.logLevel !== undefined && !isLogLevel(options.logLevel)) {
+    throw new ConfigError(`log level "${options.logLevel}" must be one of ${LOG_LEVELS.join(', ')}`);
   }
   if (options.signingKey !== undefined && options.signingKey.length < 32) {
     throw new ConfigError('the signing key must be at least 32 characters (e.g. `openssl rand -hex 32`)');

@@ -1,14 +1,14 @@
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { pino, type Logger } from 'pino';
-import { REDACTED } from '@wxmedia/protocol';
+import type { Logger } from 'pino';
 import { OffsetClock, ManualClock, nowSeconds, systemClock, type Clock } from './clock.ts';
 import { ConfigError, resolveOptions, type ResolvedOptions, type ServerOptions } from './config.ts';
 import { implicitCloudEnv } from './cloud/envs.ts';
 import { registerCloudGateway, type CloudEnvConfig } from './cloud/gateway.ts';
 import { boundAddresses, type BoundAddresses } from './http/addresses.ts';
 import { buildHttpApp } from './http/app.ts';
+import { createLogger } from './logger.ts';
 import type { ServerContext } from './http/context.ts';
 import { adminRoutes } from './http/routes/admin.ts';
 import { healthRoute } from './http/routes/health.ts';
@@ -49,13 +49,7 @@ export interface WxMediaServer {
 export async function createServer(input: ServerOptions): Promise<WxMediaServer> {
   const options = resolveOptions(input);
   const clock = input.clock ?? (options.timeTravel ? new OffsetClock(systemClock) : systemClock);
-  const logger =
-    input.logger ??
-    pino({
-      level: input.logLevel ?? 'info',
-      // Belt and braces: routes log redacted URLs, and these paths never leave the process in clear.
-      redact: { paths: ['secret', '*.secret', 'access_token', '*.access_token', 'req.headers.authorization'], censor: REDACTED },
-    });
+  const logger = input.logger ?? createLogger({ level: input.logLevel });
   const state = input.stateStore ?? new LmdbStateStore({ path: join(options.dataDir, 'state') });
   const blobs = input.blobStore ?? new FsBlobStore({ dir: options.dataDir });
   try {

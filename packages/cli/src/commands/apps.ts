@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { WxMediaAdminClient, type AppKind } from '@wxmedia/sdk';
+import type { AppKind, WxMediaAdminClient } from '@wxmedia/sdk';
 import { CliError } from '../serve-config.ts';
 import { action, adminKeyOf, baseUrlOf, withAdminOptions, type AdminFlags } from './client-options.ts';
 
@@ -22,13 +22,16 @@ export function addAppsCommand(program: Command): void {
     .description('list apps: appid, kind, created')
     .option('--json', 'print the list as JSON')
     .action(
-      action(async (flags: ListFlags) => {
-        await withAdmin(flags, async (admin) => {
-          const list = await admin.listApps();
-          if (flags.json) return void process.stdout.write(`${JSON.stringify(list)}\n`);
-          for (const a of list) process.stdout.write(`${a.appid}\t${a.kind}\t${formatTime(a.createdAt)}\n`);
-        });
-      }),
+      action(
+        async (flags: ListFlags) => {
+          await withAdmin(flags, async (admin) => {
+            const list = await admin.listApps();
+            if (flags.json) return void process.stdout.write(`${JSON.stringify(list)}\n`);
+            for (const a of list) process.stdout.write(`${a.appid}\t${a.kind}\t${formatTime(a.createdAt)}\n`);
+          });
+        },
+        { secrets: (flags) => [flags.adminKey], json: (flags) => flags.json === true },
+      ),
     );
 
   withAdminOptions(apps.command('add'))
@@ -54,7 +57,7 @@ export function addAppsCommand(program: Command): void {
             else process.stdout.write(`appid ${made.appid}\n${secret ? `secret ${secret}\n` : ''}kind ${made.kind}\n`);
           });
         },
-        (flags) => [flags.secret, flags.adminKey],
+        { secrets: (flags) => [flags.secret, flags.adminKey], json: (flags) => flags.json === true },
       ),
     );
 
@@ -69,13 +72,15 @@ export function addAppsCommand(program: Command): void {
             process.stdout.write(`removed ${appid}\n`);
           });
         },
-        (_appid, flags) => [flags.adminKey],
+        { secrets: (_appid, flags) => [flags.adminKey] },
       ),
     );
 }
 
 async function withAdmin(flags: AdminFlags, run: (admin: WxMediaAdminClient) => Promise<void>): Promise<void> {
-  const admin = new WxMediaAdminClient({ baseUrl: baseUrlOf(flags), adminKey: await adminKeyOf(flags) });
+  const adminKey = await adminKeyOf(flags);
+  const { WxMediaAdminClient } = await import('@wxmedia/sdk');
+  const admin = new WxMediaAdminClient({ baseUrl: baseUrlOf(flags), adminKey });
   try {
     await run(admin);
   } finally {

@@ -26,6 +26,8 @@ export interface DispatchDeps {
   readonly quotas?: QuotaCharger;
   /** Unexpected (non-WeChat) failures, for the log; the caller gets errcode -1 with the rid. */
   readonly onInternalError: (error: unknown) => void;
+  /** WeChat errors answered, for the log (their detail never goes to the caller). */
+  readonly onWeChatError?: (error: WxError) => void;
 }
 
 type Handler = (call: CloudCall, deps: DispatchDeps) => Promise<CommOpenApiResp>;
@@ -47,7 +49,10 @@ export async function dispatchCloudCall(api: string, call: CloudCall, deps: Disp
   try {
     return await handler(call, deps);
   } catch (e) {
-    if (isWxError(e)) return wechatErrorResp(e, call.rid);
+    if (isWxError(e)) {
+      deps.onWeChatError?.(e);
+      return wechatErrorResp(e, call.rid);
+    }
     deps.onInternalError(e);
     return wechatErrorResp(ERRCODES.SYSTEM_ERROR, call.rid);
   }

@@ -117,7 +117,14 @@ async function handle(request: FastifyRequest, reply: FastifyReply, deps: CloudG
       resp = await dispatchCloudCall(
         api,
         { appid: auth.env.appid, pairs: data.pairs, rid },
-        { media: deps.media, ...(deps.quotas ? { quotas: deps.quotas } : {}), onInternalError: (e) => logInternal(request, e) },
+        {
+          media: deps.media,
+          ...(deps.quotas ? { quotas: deps.quotas } : {}),
+          onInternalError: (e) => logInternal(request, e),
+          onWeChatError: (e) => {
+            if (e.detail) log['detail'] = redact(e.detail);
+          },
+        },
       );
     }
     log['errorCode'] = resp.errorCode;

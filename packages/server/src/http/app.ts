@@ -57,13 +57,15 @@ export function buildHttpApp(ctx: ServerContext): FastifyInstance {
   });
 
   app.decorateRequest('wxErrcode', undefined);
+  app.decorateRequest('wxDetail', undefined);
+  app.decorateRequest('wxAppid', undefined);
   // Routes read bodies themselves, as streams, with their own limits and errcodes.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
 
   app.setErrorHandler((error, request, reply) => {
     if (isWxError(error)) {
-      request.log.debug({ errcode: error.errcode, detail: error.detail }, 'wechat error');
+      request.wxDetail = error.detail;
       return sendError(request, reply, ctx, error);
     }
     // Unexpected: logged with the rid (redacted), answered as WeChat's generic -1, never echoed.
@@ -73,13 +75,18 @@ export function buildHttpApp(ctx: ServerContext): FastifyInstance {
 
   app.setNotFoundHandler((request, reply) => sendError(request, reply, ctx, new WxError('INVALID_URL', request.url.split('?')[0])));
 
+  // One line per request at info, the default level: a failed one also says for which app and why (the detail
+  // WeChat's envelope leaves out), so a user can look a rid up without turning on debug logging.
   app.addHook('onResponse', async (request, reply) => {
+    const failed = request.wxErrcode !== undefined && request.wxErrcode !== 0;
     request.log.info(
       {
         method: request.method,
         url: redact(request.url),
         status: reply.statusCode,
         errcode: request.wxErrcode,
+        ...(request.wxAppid ? { appid: request.wxAppid } : {}),
+        ...(failed && request.wxDetail ? { detail: redact(request.wxDetail) } : {}),
         ms: Math.round(reply.elapsedTime),
       },
       'request',

@@ -30,5 +30,9 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The errcode this request was answered with, for the access log. */
     wxErrcode: number | undefined;
+    /** Why it failed, in wxmedia's words (WxError.detail): logged, never sent. */
+    wxDetail: string | undefined;
+    /** The app the request was made for, once known (from its token or its credentials), for the access log. */
+    wxAppid: string | undefined;
   }
 }

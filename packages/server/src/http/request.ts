@@ -24,7 +24,9 @@ export function requireMethod(request: FastifyRequest, methods: readonly string[
 export async function authenticate(request: FastifyRequest, ctx: ServerContext): Promise<App> {
   const token = queryParam(request, 'access_token');
   if (!token) throw new WxError('ACCESS_TOKEN_MISSING');
-  return ctx.tokens.verify(token);
+  const app = await ctx.tokens.verify(token);
+  request.wxAppid = app.appid;
+  return app;
 }
 
 const JSON_BODY_LIMIT = 64 * 1024;
