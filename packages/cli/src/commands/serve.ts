@@ -93,7 +93,8 @@ async function prettyStream(): Promise<DestinationStream> {
   return pretty({
     sync: true,
     destination: 1,
-    colorize: process.stdout.isTTY === true,
+    // Colours on a terminal, unless it cannot show them or the user opted out (https://no-color.org).
+    colorize: process.stdout.isTTY === true && !process.env['NO_COLOR'] && process.env['TERM'] !== 'dumb',
     translateTime: 'SYS:HH:MM:ss',
     ignore: 'pid,hostname,method,url,status,errcode,ms',
     singleLine: true,
