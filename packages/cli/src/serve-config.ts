@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { AppConfig, CloudEnvConfig, ServerOptions } from '@wxmedia/server';
+import { fsProblem } from './fs-errors.ts';
 
 /** Thrown for bad flags, env or config: printed as one line that says what to change. */
 export class CliError extends Error {
@@ -118,7 +119,7 @@ function readConfigFile(path: string | undefined): Record<string, unknown> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new CliError(`cannot read config file ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+    throw new CliError(`cannot read config file ${path}: ${fsProblem(e) ?? String(e)}`);
   }
   let parsed: Record<string, unknown>;
   try {
