@@ -163,7 +163,7 @@ describe('serve: logs and banner', () => {
     }
   }
 
-  test('on a terminal: readable log lines, none of them JSON, and nothing before the banner', async () => {
+  test('on a terminal: readable log lines, none of them JSON, and nothing before the banner; --log-format json insists', async () => {
     const out = await serveOnce([], true);
     assert.match(out, /^wxmedia listening on http:\/\/127\.0\.0\.1:\d+\n/, 'the banner comes first');
     const logLines = out.split('\n').filter((l) => /\brequest\b/.test(l));
@@ -175,6 +175,9 @@ describe('serve: logs and banner', () => {
     assert.match(failed, /INFO/);
     assert.match(failed, /"appid":"wx[0-9a-f]+"/);
     assert.match(failed, /"detail":"the secret does not match"/);
+
+    const json = await serveOnce(['--log-format', 'json'], true);
+    assert.ok(json.split('\n').some((l) => l.startsWith('{"level":30')), `--log-format json on a terminal:\n${json}`);
   });
 
   test('not on a terminal: JSON lines after the banner, with appid and detail on the failure; --log-format pretty forces lines', async () => {
