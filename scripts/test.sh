@@ -8,7 +8,7 @@
 # Node 20 neither expands globs nor finds .ts files in a directory, so the files are listed explicitly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-npx --no-install tsc -b tsconfig.build.json
+npm run --silent build
 npx --no-install tsc -p tsconfig.json
 mapfile -t files < <(find packages test -name '*.test.ts' -not -path '*/node_modules/*' -not -path '*/dist/*' | sort)
 if [ "${#files[@]}" -eq 0 ]; then echo "no test files found" >&2; exit 1; fi

@@ -14,6 +14,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { isAsset } from '../../scripts/copy-assets.mjs';
 import { image } from '../helpers/images.ts';
 import { REPO_ROOT, exists, listFiles, tempDir } from '../helpers/server.ts';
 
@@ -208,7 +209,10 @@ const { WeChatClient } = require('@wxmedia/sdk');
     }
   });
 
-  it('4. the installed packages hold no tests and no TypeScript that runs; their exports all exist', async () => {
+  it('4. the installed packages hold no tests and no TypeScript that runs; their exports and assets all exist', async () => {
+    const rootManifest = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { workspaces: string[] };
+    const manifests = new Map<string, string>();
+    for (const w of rootManifest.workspaces) manifests.set(w, await readFile(join(REPO_ROOT, w, 'package.json'), 'utf8'));
     assert.ok(!(await exists(join(project, 'node_modules', 'tsx'))), 'tsx is not installed with the packages');
     for (const p of packed) {
       const dir = join(project, 'node_modules', ...p.name.split('/'));
@@ -219,6 +223,12 @@ const { WeChatClient } = require('@wxmedia/sdk');
         assert.doesNotMatch(file, /\.(test|spec|conformance)\.[cm]?[jt]s(\.map)?$/, `${p.name}: ${file} is a test`);
         if (/\.[cm]?ts$/.test(file)) assert.match(file, /\.d\.[cm]?ts$/, `${p.name}: ${file} is TypeScript that would run`);
         assert.doesNotMatch(file, /(^|\/)src\//, `${p.name}: ${file} is a source file`);
+      }
+      // What tsc does not emit (HTML, JSON, … beside the code) ships too.
+      const workspace = rootManifest.workspaces.find((w) => p.name === JSON.parse(manifests.get(w) ?? '{}').name);
+      assert.ok(workspace, `${p.name} is a workspace`);
+      for (const asset of (await listFiles(join(REPO_ROOT, workspace, 'src'))).filter(isAsset)) {
+        assert.ok(installed.includes(`dist/${asset}`), `${p.name}: src/${asset} is not in the package (dist/${asset})`);
       }
       const manifest = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as {
         private?: boolean;
