@@ -10,6 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 npm run --silent build
 npx --no-install tsc -p tsconfig.json
+# The dashboard is browser code (DOM types, Preact JSX): it has a project of its own.
+npx --no-install tsc -p packages/dashboard/tsconfig.json
 mapfile -t files < <(find packages test -name '*.test.ts' -not -path '*/node_modules/*' -not -path '*/dist/*' | sort)
 if [ "${#files[@]}" -eq 0 ]; then echo "no test files found" >&2; exit 1; fi
 exec node --conditions=@wxmedia/source --import tsx --test --test-concurrency="${WXMEDIA_TEST_CONCURRENCY:-2}" "$@" "${files[@]}"

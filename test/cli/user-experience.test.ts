@@ -174,7 +174,7 @@ describe('serve: logs and banner', () => {
     assert.ok(failed, out);
     assert.match(failed, /INFO/);
     assert.match(failed, /"appid":"wx[0-9a-f]+"/);
-    assert.match(failed, /"detail":"the secret does not match"/);
+    assert.match(failed, /"detail":"invalid appsecret: the secret does not match"/);
 
     const json = await serveOnce(['--log-format', 'json'], true);
     assert.ok(json.split('\n').some((l) => l.startsWith('{"level":30')), `--log-format json on a terminal:\n${json}`);
@@ -189,7 +189,7 @@ describe('serve: logs and banner', () => {
     assert.ok(failed, out);
     assert.equal(failed['level'], 30, 'info');
     assert.match(String(failed['appid']), /^wx[0-9a-f]+$/);
-    assert.equal(failed['detail'], 'the secret does not match');
+    assert.equal(failed['detail'], 'invalid appsecret: the secret does not match');
     assert.ok(!out.includes('wrong-secret-123'), 'the secret sent is not logged');
 
     const pretty = await serveOnce(['--log-format', 'pretty'], false);

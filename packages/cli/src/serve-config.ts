@@ -23,6 +23,9 @@ export interface ServeFlags {
   config?: string;
   cloudEnv?: CloudEnvConfig[];
   timeTravel?: boolean;
+  ephemeral?: boolean;
+  metrics?: string;
+  recentCalls?: string;
   logLevel?: string;
   logFormat?: string;
 }
@@ -48,6 +51,9 @@ const CONFIG_KEYS = [
   'apps',
   'cloudEnvs',
   'timeTravel',
+  'ephemeral',
+  'metrics',
+  'recentCalls',
   'signingKey',
   'adminKey',
   'logLevel',
@@ -70,7 +76,8 @@ export function parseAppFlag(text: string): AppConfig {
 /**
  * Flags win over environment variables, which win over the config file (`--config`, `WXMEDIA_CONFIG`):
  * WXMEDIA_HOST, WXMEDIA_PORT, WXMEDIA_DATA, WXMEDIA_APPS (comma-separated APPID:SECRET), WXMEDIA_SIGNING_KEY,
- * WXMEDIA_ADMIN_KEY, WXMEDIA_LOG_LEVEL, WXMEDIA_LOG_FORMAT, WXMEDIA_TIME_TRAVEL=1.
+ * WXMEDIA_ADMIN_KEY, WXMEDIA_LOG_LEVEL, WXMEDIA_LOG_FORMAT, WXMEDIA_TIME_TRAVEL=1, WXMEDIA_EPHEMERAL=1, WXMEDIA_METRICS,
+ * WXMEDIA_RECENT_CALLS.
  */
 export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv): ServeSettings {
   const file = readConfigFile(flags.config ?? env['WXMEDIA_CONFIG']);
@@ -99,6 +106,14 @@ export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv):
   if (logFormatText !== undefined && logFormatText !== 'pretty' && logFormatText !== 'json') {
     throw new CliError(`log format "${logFormatText}" must be pretty or json (--log-format, WXMEDIA_LOG_FORMAT)`);
   }
+  const ephemeral = flags.ephemeral ?? (env['WXMEDIA_EPHEMERAL'] === '1' || file['ephemeral'] === true);
+  const metrics = flags.metrics ?? env['WXMEDIA_METRICS'] ?? str(file, 'metrics');
+  if (metrics !== undefined && metrics !== 'public' && metrics !== 'admin' && metrics !== 'off') throw new CliError(`--metrics must be public, admin or off, got "${metrics}"`);
+  const recentText = flags.recentCalls ?? env['WXMEDIA_RECENT_CALLS'] ?? num(file, 'recentCalls')?.toString();
+  const recentCalls = recentText === undefined ? undefined : Number(recentText);
+  if (recentCalls !== undefined && (!/^\d+$/.test(recentText!) || recentCalls < 1 || recentCalls > 1_000_000)) {
+    throw new CliError(`--recent-calls "${recentText}" must be a number from 1 to 1000000`);
+  }
 
   const server: ServerOptions = {
     dataDir,
@@ -106,6 +121,9 @@ export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv):
     cloudEnvs,
     timeTravel,
     logLevel: logLevel.value,
+    ...(ephemeral ? { ephemeral } : {}),
+    ...(metrics ? { metrics } : {}),
+    ...(recentCalls ? { recentCalls } : {}),
     ...(signingKey ? { signingKey } : {}),
     ...(adminKey ? { adminKey } : {}),
     ...pick(file, ['maxBytes', 'dailyQuotas', 'contentTypes', 'sweepIntervalSeconds']),

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import type { AppKind, WxMediaAdminClient } from '@wxmedia/sdk';
+import type { AppKind } from '@wxmedia/sdk';
 import { CliError } from '../serve-config.ts';
-import { action, adminKeyOf, baseUrlOf, withAdminOptions, type AdminFlags } from './client-options.ts';
+import { action, withAdmin, withAdminOptions, type AdminFlags } from './client-options.ts';
 
 interface ListFlags extends AdminFlags {
   json?: boolean;
@@ -30,7 +30,7 @@ export function addAppsCommand(program: Command): void {
             for (const a of list) process.stdout.write(`${a.appid}\t${a.kind}\t${formatTime(a.createdAt)}\n`);
           });
         },
-        { secrets: (flags) => [flags.adminKey], json: (flags) => flags.json === true },
+        (flags) => [flags.adminKey],
       ),
     );
 
@@ -57,7 +57,7 @@ export function addAppsCommand(program: Command): void {
             else process.stdout.write(`appid ${made.appid}\n${secret ? `secret ${secret}\n` : ''}kind ${made.kind}\n`);
           });
         },
-        { secrets: (flags) => [flags.secret, flags.adminKey], json: (flags) => flags.json === true },
+        (flags) => [flags.secret, flags.adminKey],
       ),
     );
 
@@ -72,20 +72,9 @@ export function addAppsCommand(program: Command): void {
             process.stdout.write(`removed ${appid}\n`);
           });
         },
-        { secrets: (_appid, flags) => [flags.adminKey] },
+        (_appid, flags) => [flags.adminKey],
       ),
     );
-}
-
-async function withAdmin(flags: AdminFlags, run: (admin: WxMediaAdminClient) => Promise<void>): Promise<void> {
-  const adminKey = await adminKeyOf(flags);
-  const { WxMediaAdminClient } = await import('@wxmedia/sdk');
-  const admin = new WxMediaAdminClient({ baseUrl: baseUrlOf(flags), adminKey });
-  try {
-    await run(admin);
-  } finally {
-    await admin.close();
-  }
 }
 
 function formatTime(t: string | number): string {

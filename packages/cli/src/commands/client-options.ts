@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { redactValues } from '@wxmedia/protocol';
-import type { TokenGrant, WeChatClient } from '@wxmedia/sdk';
+import type { TokenGrant, WeChatClient, WxMediaAdminClient } from '@wxmedia/sdk';
 import { fsProblem } from '../fs-errors.ts';
 import { CliError } from '../serve-config.ts';
 
@@ -82,6 +82,24 @@ export async function adminKeyOf(flags: AdminFlags, env: Env = process.env): Pro
   }
 }
 
+/** Runs `run` with an admin client for the flags' server and key, and closes it after. */
+export async function withAdmin(flags: AdminFlags, run: (admin: WxMediaAdminClient) => Promise<void>): Promise<void> {
+  const adminKey = await adminKeyOf(flags);
+  // Loaded on use, as in clientFrom.
+  const { WxMediaAdminClient } = await import('@wxmedia/sdk');
+  const admin = new WxMediaAdminClient({ baseUrl: baseUrlOf(flags), adminKey });
+  try {
+    await run(admin);
+  } finally {
+    await admin.close();
+  }
+}
+
+/** Prints a value as one JSON line (`--json`). */
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
 /** How a failure reads: one line for people, and an object for `--json` output. */
 export interface Failure {
   readonly line: string;
@@ -109,26 +127,20 @@ export async function describeFailure(e: unknown): Promise<Failure> {
   return { line: message, json: { error: message, name: e instanceof Error ? e.name : 'Error' } };
 }
 
-export interface ActionOptions<A extends unknown[]> {
-  /** Values to scrub from any output of a failure (the secrets the command was given). */
-  readonly secrets?: (...args: A) => (string | undefined)[];
-  /** True when the command was asked for `--json`: a failure is then a JSON object on stdout too. */
-  readonly json?: (...args: A) => boolean;
-}
-
 /**
  * Runs a command body and turns a failure into one line on stderr (errcode first for WeChat errors) and exit code
- * 1 — or, with `--json`, into one JSON object `{"error", …}` on stdout. Usage errors (CliError) exit 2 either way.
- * Known secrets are scrubbed on top of the SDK's own redaction.
+ * 1 — or, when the command was given `--json`, into one JSON object `{"error", …}` on stdout. Usage errors
+ * (CliError) exit 2 either way. `secrets` names values to scrub on top of the SDK's own redaction.
  */
-export function action<A extends unknown[]>(run: (...args: A) => Promise<void>, options: ActionOptions<A> = {}): (...args: A) => Promise<void> {
+export function action<A extends unknown[]>(run: (...args: A) => Promise<void>, secrets: (...args: A) => (string | undefined)[] = () => []): (...args: A) => Promise<void> {
   return async (...args: A) => {
     try {
       await run(...args);
     } catch (e) {
-      const json = options.json?.(...args) === true;
+      // Commander calls an action with (...arguments, options, command): the options are next to last.
+      const json = (args.at(-2) as { json?: unknown } | undefined)?.json === true;
       if (e instanceof CliError && !json) throw e;
-      const hidden = [...(options.secrets?.(...args) ?? []), process.env['WXMEDIA_SECRET'], process.env['WXMEDIA_ADMIN_KEY']];
+      const hidden = [...secrets(...args), process.env['WXMEDIA_SECRET'], process.env['WXMEDIA_ADMIN_KEY']];
       const failure = e instanceof CliError ? { line: e.message, json: { error: e.message, name: 'UsageError' } } : await describeFailure(e);
       if (json) process.stdout.write(`${redactValues(JSON.stringify(failure.json), hidden)}\n`);
       else process.stderr.write(`wxmedia: ${redactValues(failure.line, hidden)}\n`);

@@ -41,7 +41,7 @@ export function addGetCommand(program: Command): void {
             await client.close();
           }
         },
-        { secrets: (_id, flags) => [flags.secret] },
+        (_id, flags) => [flags.secret],
       ),
     );
 }

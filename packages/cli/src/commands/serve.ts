@@ -2,6 +2,7 @@ import { chmod, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { DestinationStream } from 'pino';
+import { ADMIN_PREFIX, DASHBOARD_PATH } from '@wxmedia/protocol';
 import type { BoundAddresses, WxMediaServer } from '@wxmedia/server';
 import { checkDataDir } from '../data-dir.ts';
 import { fsProblem } from '../fs-errors.ts';
@@ -24,7 +25,10 @@ export function addServeCommand(program: Command): void {
     .option('--app <appid:secret>', 'an app to serve, APPID:SECRET[:official]; repeatable (WXMEDIA_APPS=a:s,b:t)', collect)
     .option('--cloud-env <spec>', 'a cloud env for wx-server-sdk, ENV=APPID[…]; repeatable (docs/cloud-call.md)', collect)
     .option('--config <file>', 'JSON config file (WXMEDIA_CONFIG); flags and env win over it')
-    .option('--time-travel', 'allow POST /wxmedia/admin/clock to move time forward (reproduce 42001, expiry)')
+    .option('--time-travel', 'let `wxmedia clock` and the dashboard move the clock (reproduce 42001, expiry); WXMEDIA_TIME_TRAVEL=1')
+    .option('--ephemeral', 'keep nothing: state in memory, media in a temp dir removed at exit (for CI); WXMEDIA_EPHEMERAL=1')
+    .option('--metrics <access>', 'GET /metrics: public (default), admin (needs the admin key) or off; WXMEDIA_METRICS')
+    .option('--recent-calls <n>', 'calls each instance keeps for `wxmedia calls` and the dashboard (default 1000)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (WXMEDIA_LOG_LEVEL, default info)')
     .option('--log-format <format>', 'pretty|json (WXMEDIA_LOG_FORMAT, default pretty on a terminal, json otherwise)')
     .action(async (flags: ServeCommandFlags) => {
@@ -42,7 +46,8 @@ export function addServeCommand(program: Command): void {
       if (!server.isLogLevel(settings.logLevel.value)) {
         throw new CliError(`${settings.logLevel.from} "${settings.logLevel.value}" is not a log level: use one of ${server.LOG_LEVELS.join(', ')}`);
       }
-      await checkDataDir(settings.server.dataDir);
+      const dataDir = settings.server.dataDir ?? DEFAULT_DATA_DIR;
+      if (!settings.server.ephemeral) await checkDataDir(dataDir);
       const format: LogFormat = settings.logFormat ?? (process.stdout.isTTY ? 'pretty' : 'json');
       const logger = server.createLogger({ level: settings.logLevel.value, destination: format === 'pretty' ? await prettyStream() : undefined });
 
@@ -51,7 +56,7 @@ export function addServeCommand(program: Command): void {
         running = await server.createServer({ ...settings.server, logger });
       } catch (e) {
         if (e instanceof server.ConfigError) throw new CliError(e.message);
-        throw dataDirError(e, settings.server.dataDir) ?? e;
+        throw dataDirError(e, dataDir) ?? e;
       }
       const bound = await running.listen({ host: settings.host, port: settings.port }).catch(async (e: NodeJS.ErrnoException) => {
         await running.close();
@@ -60,8 +65,17 @@ export function addServeCommand(program: Command): void {
         if (e.code === 'EACCES') throw new CliError(`port ${settings.port} needs privileges this user lacks: pass a port above 1023`);
         throw e;
       });
-      const devAppFile = running.devApp ? await writeDevAppFile(settings.server.dataDir, running.devApp) : undefined;
-      printBanner({ bound, host: settings.host, dataDir: settings.server.dataDir, devApp: running.devApp, devAppFile, configured: settings.server.apps?.map((a) => a.appid) ?? [] });
+      const devAppFile = running.devApp ? await writeDevAppFile(running.dataDir, running.devApp) : undefined;
+      printBanner({
+        bound,
+        host: settings.host,
+        dataDir: running.dataDir,
+        ephemeral: settings.server.ephemeral === true,
+        adminKey: running.adminKey,
+        devApp: running.devApp,
+        devAppFile,
+        configured: settings.server.apps?.map((a) => a.appid) ?? [],
+      });
 
       let stopping = false;
       const stop = (signal: string) => {
@@ -125,6 +139,8 @@ interface BannerFacts {
   readonly bound: BoundAddresses;
   readonly host: string;
   readonly dataDir: string;
+  readonly ephemeral: boolean;
+  readonly adminKey: string;
   readonly devApp: { appid: string; secret: string } | undefined;
   readonly devAppFile: string | undefined;
   readonly configured: readonly string[];
@@ -136,11 +152,11 @@ function printBanner(f: BannerFacts): void {
   for (const other of others) lines.push(`  also:    ${other}`);
   if (!f.bound.loopbackOnly) {
     lines.push(
-      `  warning: --host ${f.host} makes the API and the admin API (/wxmedia/admin) reachable from the network;`,
+      `  warning: --host ${f.host} makes the API and the admin API (${ADMIN_PREFIX}) reachable from the network;`,
       `           pass --host 127.0.0.1 to keep them on this machine`,
     );
   }
-  lines.push(`  data:    ${f.dataDir}`);
+  lines.push(`  data:    ${f.dataDir}${f.ephemeral ? ' (ephemeral: removed at exit)' : ''}`);
   // The development app's secret is printed only while nothing off this machine can use it.
   const showSecret = f.bound.loopbackOnly;
   if (f.devApp) {
@@ -158,7 +174,10 @@ function printBanner(f: BannerFacts): void {
   lines.push(
     `  token:   curl "${url}/cgi-bin/token?grant_type=client_credential&appid=${appid}&secret=${secret}"`,
     `  cloud:   TCB_CONTEXT_CNFG='{"URL":"${url}/admin"}' TENCENTCLOUD_SECRETID=${appid} TENCENTCLOUD_SECRETKEY=${secret} (see docs/cloud-call.md)`,
-    `  admin:   ${url}/wxmedia/admin (Authorization: Bearer $(cat ${join(f.dataDir, 'admin.key')}))`,
+    `  admin:   ${url}${ADMIN_PREFIX} (Authorization: Bearer $(cat ${join(f.dataDir, 'admin.key')}))`,
+    // The key rides in the URL fragment: browsers never send a fragment, so it reaches no request log. Reachable
+    // from the network, the link goes without it (the page then asks for the key).
+    `  dashboard: ${url}${DASHBOARD_PATH}${f.bound.loopbackOnly ? `#key=${encodeURIComponent(f.adminKey)}` : ` (key: ${join(f.dataDir, 'admin.key')})`}`,
   );
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -27,7 +27,7 @@ export function addTokenCommand(program: Command): void {
             await client.close();
           }
         },
-        { secrets: (flags) => [flags.secret], json: (flags) => flags.json === true },
+        (flags) => [flags.secret],
       ),
     );
 }

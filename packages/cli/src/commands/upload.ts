@@ -70,7 +70,7 @@ export function addUploadCommand(program: Command): void {
             await client.close();
           }
         },
-        { secrets: (_files, flags) => [flags.secret], json: (_files, flags) => flags.json === true },
+        (_files, flags) => [flags.secret],
       ),
     );
 }

@@ -16,7 +16,7 @@ export async function checkCredentials(
   if (typeof input.appid !== 'string' || input.appid === '') throw new WxError('APPID_MISSING');
   const app = await ctx.apps.get(input.appid);
   if (!app) throw new WxError('INVALID_APPID', `no app ${shown(input.appid)}`);
-  request.wxAppid = app.appid;
+  if (request.wxCall) request.wxCall.appid = app.appid;
   if (typeof input.secret !== 'string' || input.secret === '') throw new WxError('APPSECRET_MISSING');
   if (!ctx.apps.checkSecret(app, input.secret)) throw new WxError('INVALID_APPSECRET', 'the secret does not match');
   return app;
