@@ -8,7 +8,8 @@ import { REPO_ROOT } from './files.ts';
  * by its own handle. Throws if the child exits before printing the marker.
  */
 export async function killNineWhen(marker: string, source: string, env: Readonly<Record<string, string>> = {}): Promise<void> {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', source], {
+  // The sources, as the test runner runs them (scripts/test.sh).
+  const child = spawn(process.execPath, ['--conditions=@wxmedia/source', '--import', 'tsx', '--input-type=module', '-e', source], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -1,9 +1,10 @@
 /**
  * No import cycles in the shipped code, type-only imports included: a cycle makes load order decide what is
  * defined, and makes files that should stand alone move together. Every relative import and every import of a
- * workspace package (`@wxmedia/protocol` → its src/index.ts) in packages/<name>/src and packages/dashboard/app is
- * followed; tests and conformance suites are leaves nothing imports, so they are left out. Written by hand (a page
- * of code) rather than adding a dependency-graph tool for one check.
+ * workspace package (`@wxmedia/protocol` → its src/index.ts, by the `@wxmedia/source` export condition) in
+ * packages/<name>/src and packages/dashboard/app is followed; tests and conformance suites are leaves nothing
+ * imports, so they are left out. Written by hand (a page of code) rather than adding a dependency-graph tool for
+ * one check.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -32,7 +33,8 @@ async function workspaceEntries(): Promise<Map<string, string>> {
     if (!existsSync(manifest)) continue;
     const pkg = JSON.parse(await readFile(manifest, 'utf8')) as { name: string; exports?: Record<string, unknown> };
     const main = pkg.exports?.['.'];
-    const entry = typeof main === 'string' ? main : undefined;
+    // The sources, as the tests and the type check resolve them (the "@wxmedia/source" export condition).
+    const entry = typeof main === 'string' ? main : ((main as Record<string, unknown> | undefined)?.['@wxmedia/source'] as string | undefined);
     if (entry) entries.set(pkg.name, resolve(PACKAGES, name, entry));
   }
   return entries;

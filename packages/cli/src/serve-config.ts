@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { isAppKind } from '@wxmedia/protocol';
-import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, type AppConfig, type CloudEnvConfig, type ServerOptions } from '@wxmedia/server';
+import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, isAppKind } from '@wxmedia/protocol';
+import type { AppConfig, CloudEnvConfig, ServerOptions } from '@wxmedia/server';
+import { fsProblem } from './fs-errors.ts';
 
 /** Thrown for bad flags, env or config: printed as one line that says what to change. */
 export class CliError extends Error {
@@ -10,7 +11,7 @@ export class CliError extends Error {
   }
 }
 
-export { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT } from '@wxmedia/server';
+export { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT };
 
 /** What `wxmedia serve` accepts, from flags; each also has an env variable and a config-file key. */
 export interface ServeFlags {
@@ -25,13 +26,42 @@ export interface ServeFlags {
   metrics?: string;
   recentCalls?: string;
   logLevel?: string;
+  logFormat?: string;
 }
+
+/** How `serve` logs: lines for people (pino-pretty), or JSON lines for machines. */
+export type LogFormat = 'pretty' | 'json';
 
 export interface ServeSettings {
   readonly host: string;
   readonly port: number;
   readonly server: ServerOptions;
+  /** The log level, and the flag, variable or config key it came from (for messages). */
+  readonly logLevel: { readonly value: string; readonly from: string };
+  /** Undefined: pretty on a terminal, JSON otherwise. */
+  readonly logFormat: LogFormat | undefined;
 }
+
+/** The keys a `--config` file may hold; any other is refused, so a typo is not silently ignored. */
+const CONFIG_KEYS = [
+  'host',
+  'port',
+  'data',
+  'apps',
+  'cloudEnvs',
+  'timeTravel',
+  'ephemeral',
+  'metrics',
+  'recentCalls',
+  'signingKey',
+  'adminKey',
+  'logLevel',
+  'logFormat',
+  'maxBytes',
+  'dailyQuotas',
+  'contentTypes',
+  'sweepIntervalSeconds',
+] as const;
 
 /** `APPID:SECRET` or `APPID:SECRET:official`. */
 export function parseAppFlag(text: string): AppConfig {
@@ -45,31 +75,41 @@ export function parseAppFlag(text: string): AppConfig {
 /**
  * Flags win over environment variables, which win over the config file (`--config`, `WXMEDIA_CONFIG`):
  * WXMEDIA_HOST, WXMEDIA_PORT, WXMEDIA_DATA, WXMEDIA_APPS (comma-separated APPID:SECRET), WXMEDIA_SIGNING_KEY,
- * WXMEDIA_ADMIN_KEY, WXMEDIA_LOG_LEVEL, WXMEDIA_TIME_TRAVEL=1, WXMEDIA_EPHEMERAL=1, WXMEDIA_METRICS, WXMEDIA_RECENT_CALLS.
+ * WXMEDIA_ADMIN_KEY, WXMEDIA_LOG_LEVEL, WXMEDIA_LOG_FORMAT, WXMEDIA_TIME_TRAVEL=1, WXMEDIA_EPHEMERAL=1, WXMEDIA_METRICS,
+ * WXMEDIA_RECENT_CALLS.
  */
 export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv): ServeSettings {
   const file = readConfigFile(flags.config ?? env['WXMEDIA_CONFIG']);
-  const host = flags.host ?? env['WXMEDIA_HOST'] ?? str(file, 'host') ?? DEFAULT_HOST;
-  const portText = flags.port ?? env['WXMEDIA_PORT'] ?? num(file, 'port')?.toString() ?? String(DEFAULT_PORT);
+  const host = flags.host ?? env['WXMEDIA_HOST'] ?? field(file, 'host', 'string') ?? DEFAULT_HOST;
+  const portText = flags.port ?? env['WXMEDIA_PORT'] ?? field(file, 'port', 'number')?.toString() ?? String(DEFAULT_PORT);
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port > 65_535) throw new CliError(`port "${portText}" must be a number from 0 to 65535`);
-  const dataDir = flags.data ?? env['WXMEDIA_DATA'] ?? str(file, 'data') ?? DEFAULT_DATA_DIR;
+  const dataDir = flags.data ?? env['WXMEDIA_DATA'] ?? field(file, 'data', 'string') ?? DEFAULT_DATA_DIR;
 
   let apps: AppConfig[] = [];
   if (flags.app?.length) apps = flags.app.map(parseAppFlag);
   else if (env['WXMEDIA_APPS']) apps = env['WXMEDIA_APPS'].split(',').filter(Boolean).map(parseAppFlag);
-  else apps = list(file, 'apps') as AppConfig[];
+  else apps = (field(file, 'apps', 'list') ?? []) as AppConfig[];
 
   // A file's entries are checked by the server, by the rules --app and --cloud-env follow (resolveOptions).
-  const cloudEnvs = flags.cloudEnv?.length ? flags.cloudEnv : (list(file, 'cloudEnvs') as CloudEnvConfig[]);
+  const cloudEnvs = flags.cloudEnv?.length ? flags.cloudEnv : ((field(file, 'cloudEnvs', 'list') ?? []) as CloudEnvConfig[]);
   const timeTravel = flags.timeTravel ?? (env['WXMEDIA_TIME_TRAVEL'] === '1' || file['timeTravel'] === true);
-  const signingKey = env['WXMEDIA_SIGNING_KEY'] ?? str(file, 'signingKey');
-  const adminKey = env['WXMEDIA_ADMIN_KEY'] ?? str(file, 'adminKey');
-  const logLevel = flags.logLevel ?? env['WXMEDIA_LOG_LEVEL'] ?? str(file, 'logLevel') ?? 'info';
+  const signingKey = env['WXMEDIA_SIGNING_KEY'] ?? field(file, 'signingKey', 'string');
+  const adminKey = env['WXMEDIA_ADMIN_KEY'] ?? field(file, 'adminKey', 'string');
+  const logLevel =
+    flags.logLevel !== undefined
+      ? { value: flags.logLevel, from: '--log-level' }
+      : env['WXMEDIA_LOG_LEVEL']
+        ? { value: env['WXMEDIA_LOG_LEVEL'], from: 'WXMEDIA_LOG_LEVEL' }
+        : { value: field(file, 'logLevel', 'string') ?? 'info', from: 'config key "logLevel"' };
+  const logFormatText = flags.logFormat ?? (env['WXMEDIA_LOG_FORMAT'] || undefined) ?? field(file, 'logFormat', 'string');
+  if (logFormatText !== undefined && logFormatText !== 'pretty' && logFormatText !== 'json') {
+    throw new CliError(`log format "${logFormatText}" must be pretty or json (--log-format, WXMEDIA_LOG_FORMAT)`);
+  }
   const ephemeral = flags.ephemeral ?? (env['WXMEDIA_EPHEMERAL'] === '1' || file['ephemeral'] === true);
-  const metrics = flags.metrics ?? env['WXMEDIA_METRICS'] ?? str(file, 'metrics');
+  const metrics = flags.metrics ?? env['WXMEDIA_METRICS'] ?? field(file, 'metrics', 'string');
   if (metrics !== undefined && metrics !== 'public' && metrics !== 'admin' && metrics !== 'off') throw new CliError(`--metrics must be public, admin or off, got "${metrics}"`);
-  const recentText = flags.recentCalls ?? env['WXMEDIA_RECENT_CALLS'] ?? num(file, 'recentCalls')?.toString();
+  const recentText = flags.recentCalls ?? env['WXMEDIA_RECENT_CALLS'] ?? field(file, 'recentCalls', 'number')?.toString();
   const recentCalls = recentText === undefined ? undefined : Number(recentText);
   if (recentCalls !== undefined && (!/^\d+$/.test(recentText!) || recentCalls < 1 || recentCalls > 1_000_000)) {
     throw new CliError(`--recent-calls "${recentText}" must be a number from 1 to 1000000`);
@@ -80,7 +120,7 @@ export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv):
     apps,
     cloudEnvs,
     timeTravel,
-    logLevel,
+    logLevel: logLevel.value,
     ...(ephemeral ? { ephemeral } : {}),
     ...(metrics ? { metrics } : {}),
     ...(recentCalls ? { recentCalls } : {}),
@@ -88,7 +128,7 @@ export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv):
     ...(adminKey ? { adminKey } : {}),
     ...pick(file, ['maxBytes', 'dailyQuotas', 'contentTypes', 'sweepIntervalSeconds']),
   };
-  return { host, port, server };
+  return { host, port, server, logLevel, logFormat: logFormatText };
 }
 
 function readConfigFile(path: string | undefined): Record<string, unknown> {
@@ -97,35 +137,31 @@ function readConfigFile(path: string | undefined): Record<string, unknown> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new CliError(`cannot read config file ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+    throw new CliError(`cannot read config file ${path}: ${fsProblem(e) ?? String(e)}`);
   }
+  let parsed: Record<string, unknown>;
   try {
     const v: unknown = JSON.parse(text);
     if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not an object');
-    return v as Record<string, unknown>;
+    parsed = v as Record<string, unknown>;
   } catch (e) {
     throw new CliError(`config file ${path} must be a JSON object (${(e as Error).message})`);
   }
+  const unknown = Object.keys(parsed).filter((k) => !(CONFIG_KEYS as readonly string[]).includes(k));
+  if (unknown.length > 0) {
+    throw new CliError(`config file ${path}: unknown key ${unknown.map((k) => `"${k}"`).join(', ')} (known keys: ${CONFIG_KEYS.join(', ')})`);
+  }
+  return parsed;
 }
 
-function str(file: Record<string, unknown>, key: string): string | undefined {
+/** A config key's value, checked to be what the key takes; undefined when the file does not set it. */
+function field(file: Record<string, unknown>, key: string, kind: 'string'): string | undefined;
+function field(file: Record<string, unknown>, key: string, kind: 'number'): number | undefined;
+function field(file: Record<string, unknown>, key: string, kind: 'list'): unknown[] | undefined;
+function field(file: Record<string, unknown>, key: string, kind: 'string' | 'number' | 'list'): unknown {
   const v = file[key];
   if (v === undefined) return undefined;
-  if (typeof v !== 'string') throw new CliError(`config key "${key}" must be a string`);
-  return v;
-}
-
-function list(file: Record<string, unknown>, key: string): unknown[] {
-  const v = file[key];
-  if (v === undefined) return [];
-  if (!Array.isArray(v)) throw new CliError(`config key "${key}" must be a list`);
-  return v;
-}
-
-function num(file: Record<string, unknown>, key: string): number | undefined {
-  const v = file[key];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'number') throw new CliError(`config key "${key}" must be a number`);
+  if (kind === 'list' ? !Array.isArray(v) : typeof v !== kind) throw new CliError(`config key "${key}" must be a ${kind}`);
   return v;
 }
 

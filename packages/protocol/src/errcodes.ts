@@ -3,11 +3,9 @@
  * `errmsg` is WeChat's own text (misspellings included: clients match on it). `when` is the documentation
  * shown in docs/errcodes.md — a test keeps that table and this catalog in step.
  *
- * Sources: the uploadTempMedia and getTempMedia pages (40004, 40007:
- * https://developers.weixin.qq.com/miniprogram/dev/api-backend/open-api/customer-message/customerServiceMessage.getTempMedia.html),
- * WeChat's global return codes (https://developers.weixin.qq.com/doc/offiaccount/Getting_Started/Global_Return_Code.html)
- * and the token pages (https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/mp-access-token/getStableAccessToken.html);
- * the exact errmsg texts are the ones the real service sends.
+ * Sources: the uploadTempMedia and getTempMedia pages (40004, 40007), the token pages and WeChat's global return
+ * codes (https://developers.weixin.qq.com/doc/offiaccount/Getting_Started/Global_Return_Code.html) for the rest;
+ * every page is listed in docs/wechat-api.md.
  */
 export interface ErrcodeInfo {
   readonly errcode: number;

@@ -4,10 +4,7 @@
  */
 import { PATHS } from './paths.ts';
 
-/**
- * A temporary media_id is valid for three days ("valid within three days":
- * https://developers.weixin.qq.com/miniprogram/dev/api-backend/open-api/customer-message/customerServiceMessage.uploadTempMedia.html).
- */
+/** A temporary media_id is valid for three days (uploadTempMedia page: "valid within three days"). */
 export const MEDIA_TTL_SECONDS = 259_200;
 
 /** `expires_in` of every access token (/cgi-bin/token and /cgi-bin/stable_token). */

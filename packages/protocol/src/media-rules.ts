@@ -2,11 +2,9 @@
  * What each upload `type` accepts. WeChat decides the kind of a file from its filename extension; wxmedia also
  * checks the bytes (magic numbers), so a text file named `.jpg` is refused with 40005.
  *
- * Sources: mini programs may send `image` only
- * (https://developers.weixin.qq.com/miniprogram/dev/api-backend/open-api/customer-message/customerServiceMessage.uploadTempMedia.html);
- * official accounts may also send voice, video and thumb to the same endpoint, with these size limits
- * (https://developers.weixin.qq.com/doc/offiaccount/Asset_Management/New_temporary_materials.html). BMP is accepted
- * only as permanent material, so not here.
+ * Sources: the uploadTempMedia page (mini programs: `image` only) and WeChat's official-account media pages
+ * (official accounts may also send voice, video and thumb to the same endpoint; size limits; BMP only for permanent
+ * material, so not here); every page is listed in docs/wechat-api.md.
  */
 
 export type MediaType = 'image' | 'voice' | 'video' | 'thumb';

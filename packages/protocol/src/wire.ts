@@ -1,10 +1,6 @@
 /**
- * Request and reply shapes on the wire, as WeChat's documentation gives them. snake_case is the HTTPS wire;
- * camelCase is the cloud-call (wx-server-sdk) face.
- *
- *   upload: https://developers.weixin.qq.com/miniprogram/dev/api-backend/open-api/customer-message/customerServiceMessage.uploadTempMedia.html
- *   get:    https://developers.weixin.qq.com/miniprogram/dev/api-backend/open-api/customer-message/customerServiceMessage.getTempMedia.html
- *   tokens: https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/mp-access-token/getStableAccessToken.html
+ * Request and reply shapes on the wire, exactly as WeChat's pages (docs/wechat-api.md) give them. snake_case is the
+ * HTTPS wire; camelCase is the cloud-call (wx-server-sdk) face.
  */
 import { MEDIA_TYPE_RULES, type MediaType } from './media-rules.ts';
 import { errmsgWithRid } from './rid.ts';
@@ -59,7 +55,7 @@ export interface QuotaGetReply extends ErrorEnvelope {
   quota: { daily_limit: number; used: number; remain: number };
 }
 
-/** Cloud-call results (the "Cloud Call" response examples of the two pages above). */
+/** Cloud-call results (the pages' "SDK Calling Response Example"). */
 export interface CloudUploadTempMediaResult {
   errCode: 0;
   errMsg: string;

@@ -4,6 +4,7 @@ import type { Clock } from './clock.ts';
 import type { CloudEnvConfig } from './cloud/envs.ts';
 import { cloudEnvProblem } from './cloud/env-rules.ts';
 import { DEFAULT_CONTENT_TYPES, DEFAULT_SWEEP_INTERVAL_SECONDS, MIN_SIGNING_KEY_LENGTH } from './defaults.ts';
+import { isLogLevel, LOG_LEVELS } from './logger.ts';
 import { appFieldsProblem } from './services/app-fields.ts';
 import { DEFAULT_CALL_LOG_SIZE } from './services/call-log.ts';
 import type { BlobStore } from './storage/blob-store.ts';
@@ -115,6 +116,9 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     if (problem) throw new ConfigError(`app ${JSON.stringify(app.appid)}: ${problem}`);
     if (seen.has(app.appid)) throw new ConfigError(`app ${app.appid} is configured twice`);
     seen.add(app.appid);
+  }
+  if (options.logLevel !== undefined && !isLogLevel(options.logLevel)) {
+    throw new ConfigError(`log level "${options.logLevel}" must be one of ${LOG_LEVELS.join(', ')}`);
   }
   if (options.signingKey !== undefined && options.signingKey.length < MIN_SIGNING_KEY_LENGTH) {
     throw new ConfigError(`the signing key must be at least ${MIN_SIGNING_KEY_LENGTH} characters (e.g. \`openssl rand -hex 32\`)`);

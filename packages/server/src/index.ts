@@ -1,6 +1,8 @@
 export { createServer, type WxMediaServer } from './server.ts';
+export { startTestServer, type TestServer, type TestServerOptions } from './test-server.ts';
+export type { BoundAddresses } from './http/addresses.ts';
 export { resolveOptions, ConfigError, type ServerOptions, type AppConfig, type AppKind, type ContentTypes } from './config.ts';
-export { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_BASE_URL, DEFAULT_DATA_DIR, adminKeyPath } from './defaults.ts';
+export { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from './logger.ts';
 export { ManualClock, OffsetClock, systemClock, type Clock, type ControllableClock } from './clock.ts';
 export { WxError } from './errors.ts';
 export { implicitCloudEnv, type CloudEnvConfig } from './cloud/envs.ts';

@@ -61,7 +61,7 @@ export async function dispatchCloudCall(api: string, call: CloudCall, deps: Disp
   }
 }
 
-/** uploadTempMedia's cloud call: `{type, media: {contentType, value}}` → `{type, media_id, created_at}` (no `item`). */
+/** WeChat's uploadTempMedia page, "Cloud Call": `{type, media: {contentType, value}}` → `{type, media_id, created_at}` (no `item`). */
 async function uploadTempMedia(call: CloudCall, deps: DispatchDeps): Promise<CommOpenApiResp> {
   await deps.quotas?.charge(call.appid, PATHS.upload);
   const type = jsonParam(call.pairs, 'type');
@@ -78,7 +78,7 @@ async function uploadTempMedia(call: CloudCall, deps: DispatchDeps): Promise<Com
   return jsonResp(uploadReplyFields(result));
 }
 
-/** getTempMedia's cloud call: `{mediaId}` → the bytes and their MIME type. */
+/** WeChat's getTempMedia page, "Cloud Call": `{mediaId}` → the bytes and their MIME type. */
 async function getTempMedia(call: CloudCall, deps: DispatchDeps): Promise<CommOpenApiResp> {
   await deps.quotas?.charge(call.appid, PATHS.get);
   const mediaId = jsonParam(call.pairs, 'media_id');

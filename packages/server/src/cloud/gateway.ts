@@ -111,7 +111,10 @@ async function answer(request: FastifyRequest, deps: CloudGatewayDeps, maxBytes:
         onInternalError: (e) => logInternalError(request.log, e),
         observe: {
           media: (facts) => call && Object.assign(call, { mediaId: facts.mediaId, bytes: facts.bytes }),
-          failure: (reason) => call && (call.reason = reason),
+          failure: (reason) => {
+            if (call) call.reason = reason;
+            log['detail'] = redact(reason);
+          },
         },
       },
     )

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { adminKeyPath } from '../defaults.ts';
+import { join } from 'node:path';
+import { ADMIN_KEY_FILE } from '@wxmedia/protocol';
 import type { StateStore } from '../storage/state-store.ts';
 
 /**
@@ -17,12 +18,12 @@ export async function loadSigningKey(state: StateStore, configured: string | und
 }
 
 /**
- * The admin API's bearer key: configured, or kept in `<dataDir>/admin.key` (mode 0600, adminKeyPath) so the CLI on
- * the same machine finds it without being told.
+ * The admin API's bearer key: configured, or kept in `<dataDir>/admin.key` (ADMIN_KEY_FILE, mode 0600) so the CLI
+ * on the same machine finds it without being told.
  */
 export async function loadAdminKey(dataDir: string, configured: string | undefined): Promise<string> {
   if (configured) return configured;
-  const file = adminKeyPath(dataDir);
+  const file = join(dataDir, ADMIN_KEY_FILE);
   try {
     const key = (await readFile(file, 'utf8')).trim();
     if (key) return key;

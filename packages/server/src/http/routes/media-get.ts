@@ -9,9 +9,8 @@ import { sendJson } from '../reply.ts';
 import { videoUrl } from '../video-url.ts';
 
 /**
- * GET and HEAD /cgi-bin/media/get?access_token=&media_id= (https://developers.weixin.qq.com/miniprogram/dev/api-backend/open-api/customer-message/customerServiceMessage.getTempMedia.html):
- * the bytes with WeChat's headers, or the JSON envelope. HEAD (the page's own `curl -I -G`) stats only. A single
- * `Range` gets 206 (RFC 9110).
+ * GET and HEAD /cgi-bin/media/get?access_token=&media_id= (WeChat's getTempMedia page): the bytes with WeChat's
+ * headers, or the JSON envelope. HEAD (the page's own `curl -I -G`) stats only. A single `Range` gets 206 (RFC 9110).
  */
 export function mediaGetRoute(app: FastifyInstance, ctx: ServerContext): void {
   authenticatedRoute(app, ctx, { path: PATHS.get, methods: ['GET', 'HEAD'], group: 'media' }, async (request, reply, caller) => {

@@ -10,7 +10,7 @@ import { checkCredentials } from './credentials.ts';
 /** GET /cgi-bin/token: a new token that replaces the app's previous one (which works 5 more minutes). */
 export function tokenRoute(app: FastifyInstance, ctx: ServerContext): void {
   wechatRoute(app, { path: PATHS.token, methods: ['GET'], group: 'api' }, async (request, reply) => {
-    const found = await checkCredentials(ctx, {
+    const found = await checkCredentials(request, ctx, {
       grantType: queryParam(request, 'grant_type'),
       appid: queryParam(request, 'appid'),
       secret: queryParam(request, 'secret'),
