@@ -12,6 +12,9 @@ npm run --silent build
 npx --no-install tsc -p tsconfig.json
 # The dashboard is browser code (DOM types, Preact JSX): it has a project of its own.
 npx --no-install tsc -p packages/dashboard/tsconfig.json
-mapfile -t files < <(find packages test -name '*.test.ts' -not -path '*/node_modules/*' -not -path '*/dist/*' | sort)
+# WXMEDIA_TEST_DIRS narrows the run (e.g. `test` for the API and end-to-end tests only); the storage back ends the
+# API tests use are chosen by WXMEDIA_TEST_BLOB_STORE / WXMEDIA_TEST_STATE_STORE (test/helpers/storage.ts).
+read -r -a dirs <<< "${WXMEDIA_TEST_DIRS:-packages test}"
+mapfile -t files < <(find "${dirs[@]}" -name '*.test.ts' -not -path '*/node_modules/*' -not -path '*/dist/*' | sort)
 if [ "${#files[@]}" -eq 0 ]; then echo "no test files found" >&2; exit 1; fi
 exec node --conditions=@wxmedia/source --import tsx --test --test-concurrency="${WXMEDIA_TEST_CONCURRENCY:-2}" "$@" "${files[@]}"

@@ -56,6 +56,8 @@ export interface InProcessServer {
   readonly clock: ControllableClock;
   /** The blob store behind the server (the chosen test back end, or the one the test passed). */
   readonly blobs: BlobStore;
+  /** How the server's overview names its stores (storage.ts); anything, for a store the test passed in. */
+  readonly overviewNames: { readonly blobs: RegExp; readonly state: RegExp };
   /** What unfinished writes left on the blob store's medium (storage.ts); [] for a store the test passed in. */
   leftovers(): Promise<string[]>;
   /** The ids of every committed media, newest first, through the BlobStore contract. */
@@ -124,6 +126,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<InP
     apps,
     clock,
     blobs: blob.store,
+    overviewNames: { blobs: chosenBlob?.overviewName ?? /./, state: chosenState?.overviewName ?? /./ },
     leftovers: () => blob.leftovers(),
     mediaIds: async () => (await blob.store.list({ limit: EVERYTHING })).map((b) => b.id),
     logs: () => logText,

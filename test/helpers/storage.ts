@@ -28,6 +28,8 @@ export interface BackendContext {
 
 export interface TestBlobBackend {
   readonly store: BlobStore;
+  /** How the server's overview (GET /wxmedia/admin/overview) names this store. */
+  readonly overviewName: RegExp;
   /** What writes that never committed left on the medium (staged files, incomplete uploads), for residue checks. */
   leftovers(): Promise<string[]>;
   /** Removes everything the store wrote; called after the server has closed the store. */
@@ -36,6 +38,8 @@ export interface TestBlobBackend {
 
 export interface TestStateBackend {
   readonly store: StateStore;
+  /** How the server's overview (GET /wxmedia/admin/overview) names this store. */
+  readonly overviewName: RegExp;
   /** Removes everything the store wrote; called after the server has closed the store. */
   dispose(): Promise<void>;
 }
@@ -44,6 +48,7 @@ export const BLOB_BACKENDS: Readonly<Record<string, (ctx: BackendContext) => Pro
   // The server's own default: files under the data directory, in `media/` and `staging/`.
   file: async ({ dataDir }) => ({
     store: new FsBlobStore({ dir: dataDir }),
+    overviewName: /^filesystem \(/,
     leftovers: () => listFiles(join(dataDir, 'staging')),
     dispose: async () => {},
   }),
@@ -51,8 +56,8 @@ export const BLOB_BACKENDS: Readonly<Record<string, (ctx: BackendContext) => Pro
 
 export const STATE_BACKENDS: Readonly<Record<string, (ctx: BackendContext) => Promise<TestStateBackend>>> = {
   // The server's own default: embedded LMDB under the data directory.
-  lmdb: async ({ dataDir }) => ({ store: new LmdbStateStore({ path: join(dataDir, 'state') }), dispose: async () => {} }),
-  memory: async () => ({ store: new MemoryStateStore(), dispose: async () => {} }),
+  lmdb: async ({ dataDir }) => ({ store: new LmdbStateStore({ path: join(dataDir, 'state') }), overviewName: /^lmdb \(/, dispose: async () => {} }),
+  memory: async () => ({ store: new MemoryStateStore(), overviewName: /^memory$/, dispose: async () => {} }),
 };
 
 export const BLOB_STORE_VARIABLE = 'WXMEDIA_TEST_BLOB_STORE';
