@@ -7,7 +7,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { APP, CLI_BIN, REPO_ROOT, startServer, type InProcessServer } from '../helpers/server.ts';
+import { APP, CLI_BIN, startServer, type InProcessServer } from '../helpers/server.ts';
 import { jpeg, png } from '../helpers/images.ts';
 
 

@@ -14,16 +14,13 @@
  * Every helper cleans up only what it made: its own temp dir, its own stores, its own child PID.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { dirname, join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { ManualClock, createServer, type AppKind, type BlobStore, type ControllableClock, type ServerOptions, type WxMediaServer } from '@wxmedia/server';
 import { chosenBlobBackend, chosenStateBackend, type TestBlobBackend } from './storage.ts';
 import { CLI_BIN, REPO_ROOT, tempDir } from './files.ts';
 
 export { CLI_BIN, REPO_ROOT, exists, tempDir, listFiles } from './files.ts';
-
 
 export interface TestApp {
   readonly appid: string;
@@ -40,7 +37,10 @@ export const OFFICIAL = { appid: 'wxtest00000000003', secret: 'test-secret-0003-
 /** Every server starts with these unless a test gives its own. */
 export const TEST_APPS: readonly [TestApp, TestApp, TestApp] = [APP, OTHER, OFFICIAL];
 
-/** Where every ManualClock starts: 2026-11-22 12:00 Beijing time, hours from a quota day's ends either way. */
+/**
+ * Where every ManualClock starts: 2026-11-22 12:00 Beijing time, twelve hours from either end of its quota day, so a
+ * test that moves the clock by hours stays within one day.
+ */
 export const TEST_START_MS = Date.UTC(2026, 10, 22, 4, 0, 0);
 
 // ---------------------------------------------------------------------------------------------- in process
