@@ -51,6 +51,10 @@ export function stateStoreConformance(
   };
 
   describe(`StateStore conformance: ${name}`, () => {
+    test('ping resolves on a store that is ready', async (store) => {
+      await store.ping();
+    });
+
     test('get of a missing key is undefined', async (store) => {
       assert.equal(await store.get('missing'), undefined);
     });
