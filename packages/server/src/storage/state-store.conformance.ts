@@ -124,6 +124,14 @@ export function stateStoreConformance(
       assert.equal(await store.get('text'), 'abc');
     });
 
+    test('incr beyond exact integers rejects and changes nothing', async (store) => {
+      await store.set('big', String(Number.MAX_SAFE_INTEGER - 1));
+      assert.equal(await store.incr('big'), Number.MAX_SAFE_INTEGER);
+      await assert.rejects(store.incr('big'));
+      assert.equal(await store.get('big'), String(Number.MAX_SAFE_INTEGER));
+      await assert.rejects(store.incr('big', { by: 0.5 }));
+    });
+
     test('incr raced 100 times: ends at 100, each caller sees a different value', async (store) => {
       const results = await Promise.all(Array.from({ length: 100 }, () => store.incr('hits')));
       assert.deepEqual([...results].sort((a, b) => a - b), Array.from({ length: 100 }, (_, i) => i + 1));
