@@ -23,13 +23,21 @@ export interface ServeFlags {
   cloudEnv?: CloudEnvConfig[];
   timeTravel?: boolean;
   logLevel?: string;
+  blobStore?: string;
+  stateStore?: string;
+  workers?: string;
 }
 
 export interface ServeSettings {
   readonly host: string;
   readonly port: number;
-  readonly server: ServerOptions;
+  /** Processes serving the same port and stores (node:cluster); 1 serves in this process. */
+  readonly workers: number;
+  readonly server: ServerOptions & { readonly blobStore: string; readonly stateStore: string };
 }
+
+/** The most `--workers` accepted: beyond a few per core they only compete for the same CPUs. */
+export const MAX_WORKERS = 64;
 
 /** `APPID:SECRET` or `APPID:SECRET:official`. */
 export function parseAppFlag(text: string): AppConfig {
@@ -43,7 +51,7 @@ export function parseAppFlag(text: string): AppConfig {
 /**
  * Flags win over environment variables, which win over the config file (`--config`, `WXMEDIA_CONFIG`):
  * WXMEDIA_HOST, WXMEDIA_PORT, WXMEDIA_DATA, WXMEDIA_APPS (comma-separated APPID:SECRET), WXMEDIA_SIGNING_KEY,
- * WXMEDIA_ADMIN_KEY, WXMEDIA_LOG_LEVEL, WXMEDIA_TIME_TRAVEL=1.
+ * WXMEDIA_ADMIN_KEY, WXMEDIA_LOG_LEVEL, WXMEDIA_TIME_TRAVEL=1, WXMEDIA_BLOB_STORE, WXMEDIA_STATE_STORE, WXMEDIA_WORKERS.
  */
 export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv): ServeSettings {
   const file = readConfigFile(flags.config ?? env['WXMEDIA_CONFIG']);
@@ -63,8 +71,15 @@ export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv):
   const signingKey = env['WXMEDIA_SIGNING_KEY'] ?? str(file, 'signingKey');
   const adminKey = env['WXMEDIA_ADMIN_KEY'] ?? str(file, 'adminKey');
   const logLevel = flags.logLevel ?? env['WXMEDIA_LOG_LEVEL'] ?? str(file, 'logLevel') ?? 'info';
+  const blobStore = flags.blobStore ?? env['WXMEDIA_BLOB_STORE'] ?? str(file, 'blobStore') ?? 'file';
+  const stateStore = flags.stateStore ?? env['WXMEDIA_STATE_STORE'] ?? str(file, 'stateStore') ?? 'lmdb';
+  const workersText = flags.workers ?? env['WXMEDIA_WORKERS'] ?? num(file, 'workers')?.toString() ?? '1';
+  const workers = Number(workersText);
+  if (!/^\d+$/.test(workersText) || workers < 1 || workers > MAX_WORKERS) {
+    throw new CliError(`workers "${workersText}" must be a number from 1 to ${MAX_WORKERS}`);
+  }
 
-  const server: ServerOptions = {
+  const server = {
     dataDir,
     apps,
     cloudEnvs,
@@ -73,8 +88,10 @@ export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv):
     ...(signingKey ? { signingKey } : {}),
     ...(adminKey ? { adminKey } : {}),
     ...pick(file, ['maxBytes', 'dailyQuotas', 'contentTypes', 'sweepIntervalSeconds']),
+    blobStore,
+    stateStore,
   };
-  return { host, port, server };
+  return { host, port, workers, server };
 }
 
 function readConfigFile(path: string | undefined): Record<string, unknown> {

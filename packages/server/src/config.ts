@@ -3,6 +3,7 @@ import { DEFAULT_DAILY_QUOTAS, MEDIA_TYPE_RULES, type MediaType, type QuotaPath 
 import type { Clock } from './clock.ts';
 import type { CloudEnvConfig } from './cloud/gateway.ts';
 import type { BlobStore } from './storage/blob-store.ts';
+import { parseBlobStoreSpec, parseStateStoreSpec, type BlobStoreSpec, type StateStoreSpec } from './storage/open-stores.ts';
 import type { StateStore } from './storage/state-store.ts';
 
 /** A mini program may upload images only (seed 000); an official account also voice, video and thumb. */
@@ -48,9 +49,16 @@ export interface ServerOptions {
   readonly contentTypes?: Partial<ContentTypes>;
   /** How often the expiry sweeper runs, in seconds. Default 60. */
   readonly sweepIntervalSeconds?: number;
-  /** Storage back ends; default: filesystem blobs and embedded LMDB state under dataDir. */
-  readonly blobStore?: BlobStore;
-  readonly stateStore?: StateStore;
+  /**
+   * Where media bytes live: a BlobStore, or `file` (default: under dataDir) or `s3://BUCKET[/PREFIX]` (endpoint,
+   * region and credentials from the AWS SDK's standard settings). Instances sharing a bucket are one service.
+   */
+  readonly blobStore?: BlobStore | string;
+  /**
+   * Where apps, tokens, quotas and the signing key live: a StateStore, or `lmdb` (default: under dataDir) or
+   * `redis://[user:pass@]HOST:PORT[/DB]` (`rediss://` for TLS; a Redis Cluster is detected).
+   */
+  readonly stateStore?: StateStore | string;
   /** A pino logger, or a level for the default one (`info`; `silent` in tests). Tokens and secrets are redacted. */
   readonly logger?: Logger;
   readonly logLevel?: string;
@@ -68,6 +76,8 @@ export interface ResolvedOptions {
   readonly dailyQuotas: Readonly<Record<QuotaPath, number>>;
   readonly contentTypes: ContentTypes;
   readonly sweepIntervalSeconds: number;
+  readonly blobStore: BlobStoreSpec;
+  readonly stateStore: StateStoreSpec;
 }
 
 export class ConfigError extends Error {
@@ -100,7 +110,13 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
   for (const [path, n] of Object.entries(dailyQuotas)) positiveInt(n, `daily quota of ${path}`);
   const sweepIntervalSeconds = options.sweepIntervalSeconds ?? 60;
   positiveInt(sweepIntervalSeconds, 'sweep interval');
+  const blobStore: BlobStoreSpec =
+    typeof options.blobStore === 'object' ? { kind: 'given', store: options.blobStore } : spec(parseBlobStoreSpec, options.blobStore ?? 'file');
+  const stateStore: StateStoreSpec =
+    typeof options.stateStore === 'object' ? { kind: 'given', store: options.stateStore } : spec(parseStateStoreSpec, options.stateStore ?? 'lmdb');
   return {
+    blobStore,
+    stateStore,
     dataDir: options.dataDir,
     apps: options.apps ?? [],
     cloudEnvs: options.cloudEnvs ?? [],
@@ -112,6 +128,14 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     contentTypes: { media: 'text/plain', api: 'application/json; encoding=utf-8', ...options.contentTypes },
     sweepIntervalSeconds,
   };
+}
+
+function spec<T>(parse: (text: string) => T, text: string): T {
+  try {
+    return parse(text);
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
 }
 
 function positiveInt(n: number, what: string): void {

@@ -1,8 +1,7 @@
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { REDACTED } from '@wxmedia/protocol';
-import { OffsetClock, ManualClock, nowSeconds, systemClock, type Clock } from './clock.ts';
+import { ManualClock, OffsetClock, nowSeconds, systemClock, type Clock } from './clock.ts';
 import { ConfigError, resolveOptions, type ResolvedOptions, type ServerOptions } from './config.ts';
 import { implicitCloudEnv } from './cloud/envs.ts';
 import { registerCloudGateway, type CloudEnvConfig } from './cloud/gateway.ts';
@@ -19,11 +18,11 @@ import { AppRegistry, type App } from './services/apps.ts';
 import { loadAdminKey, loadSigningKey } from './services/keys.ts';
 import { DefaultMediaService } from './services/media.ts';
 import { QuotaService } from './services/quotas.ts';
+import { SharedClock } from './services/clock-store.ts';
 import { Sweeper } from './services/sweeper.ts';
 import { TokenService } from './services/tokens.ts';
-import { FsBlobStore } from './storage/fs-blob-store.ts';
-import { LmdbStateStore } from './storage/lmdb-state-store.ts';
 import type { BlobStore } from './storage/blob-store.ts';
+import { describeStore, openBlobStore, openStateStore } from './storage/open-stores.ts';
 import type { StateStore } from './storage/state-store.ts';
 
 export interface WxMediaServer {
@@ -34,6 +33,8 @@ export interface WxMediaServer {
   readonly devApp: App | undefined;
   readonly adminKey: string;
   readonly logger: Logger;
+  /** Where media and state live, for banners and logs (engine and location, never a password). */
+  readonly storage: { readonly blob: string; readonly state: string };
   /** Set once listening, e.g. `http://127.0.0.1:8720`. */
   readonly url: string | undefined;
   listen(options?: { host?: string; port?: number }): Promise<{ url: string }>;
@@ -45,7 +46,6 @@ export interface WxMediaServer {
 
 export async function createServer(input: ServerOptions): Promise<WxMediaServer> {
   const options = resolveOptions(input);
-  const clock = input.clock ?? (options.timeTravel ? new OffsetClock(systemClock) : systemClock);
   const logger =
     input.logger ??
     pino({
@@ -53,9 +53,18 @@ export async function createServer(input: ServerOptions): Promise<WxMediaServer>
       // Belt and braces: routes log redacted URLs, and these paths never leave the process in clear.
       redact: { paths: ['secret', '*.secret', 'access_token', '*.access_token', 'req.headers.authorization'], censor: REDACTED },
     });
-  const state = input.stateStore ?? new LmdbStateStore({ path: join(options.dataDir, 'state') });
-  const blobs = input.blobStore ?? new FsBlobStore({ dir: options.dataDir });
+  const state = await openStateStore(options.stateStore, options.dataDir);
+  let blobs: BlobStore;
   try {
+    blobs = openBlobStore(options.blobStore, options.dataDir);
+  } catch (e) {
+    await state.close().catch(() => undefined);
+    throw e;
+  }
+  // Time travel moves one clock for every instance on this state store (services/clock-store.ts).
+  const clock = input.clock ?? (options.timeTravel ? new SharedClock(state) : systemClock);
+  try {
+    if (clock instanceof SharedClock) await clock.refresh();
     return await assemble(options, clock, logger, state, blobs);
   } catch (e) {
     // A bad configuration found late (e.g. a cloud env naming an unknown app) must not leave the database open.
@@ -89,13 +98,24 @@ async function assemble(
   const ctx: ServerContext = { options, clock, logger, apps, tokens, quotas, media, blobs, adminKey };
 
   const app = buildHttpApp(ctx);
-  healthRoute(app);
+  if (clock instanceof SharedClock) {
+    // Before anything reads the time: an advance made on another instance counts here from the next request on.
+    // Health checks read no time, and liveness must not depend on the state store.
+    app.addHook('onRequest', async (request) => {
+      if (!request.url.startsWith('/healthz')) await clock.refresh();
+    });
+  }
+  healthRoute(app, { blobs, state });
   tokenRoute(app, ctx);
   stableTokenRoute(app, ctx);
   mediaUploadRoute(app, ctx);
   mediaGetRoute(app, ctx);
   quotaRoutes(app, ctx);
-  const advanceClock = options.timeTravel && (clock instanceof OffsetClock || clock instanceof ManualClock) ? (s: number) => clock.advance(s) : undefined;
+  const advanceClock =
+    options.timeTravel && (clock instanceof SharedClock || clock instanceof OffsetClock || clock instanceof ManualClock)
+      ? async (s: number) => clock.advance(s)
+      : undefined;
+
   adminRoutes(app, ctx, advanceClock ? { advanceClock } : {});
   await registerCloudGateway(app, {
     env: async (env) => cloudEnv(env, options.cloudEnvs, apps),
@@ -105,7 +125,14 @@ async function assemble(
     logger,
   });
 
-  const sweeper = new Sweeper({ blobs, clock, logger, intervalSeconds: options.sweepIntervalSeconds });
+  const sweeper = new Sweeper({
+    blobs,
+    state,
+    clock,
+    logger,
+    intervalSeconds: options.sweepIntervalSeconds,
+    ...(clock instanceof SharedClock ? { beforeSweep: () => clock.refresh() } : {}),
+  });
   await app.ready();
   let url: string | undefined;
   let closed = false;
@@ -114,6 +141,7 @@ async function assemble(
     app,
     clock,
     devApp,
+    storage: { blob: describeStore(options.blobStore, options.dataDir), state: describeStore(options.stateStore, options.dataDir) },
     adminKey,
     logger,
     get url() {
@@ -129,8 +157,8 @@ async function assemble(
     async close() {
       if (closed) return;
       closed = true;
-      sweeper.stop();
       await app.close();
+      await sweeper.stop();
       await blobs.close();
       await state.close();
     },
@@ -144,3 +172,4 @@ async function cloudEnv(env: string, explicit: readonly CloudEnvConfig[], apps: 
   const app = await apps.get(env);
   return app ? implicitCloudEnv(app) : undefined;
 }
+

@@ -1,6 +1,9 @@
+import cluster from 'node:cluster';
 import type { Command } from 'commander';
 import { CloudEnvFlagError, ConfigError, createServer, parseCloudEnvFlag, type CloudEnvConfig } from '@wxmedia/server';
-import { CliError, DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, resolveServeSettings, type ServeFlags } from '../serve-config.ts';
+import { CliError, DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, resolveServeSettings, type ServeFlags, type ServeSettings } from '../serve-config.ts';
+import { printBanner, type BannerFacts } from './serve-banner.ts';
+import { runPrimary, tellPrimary } from './serve-workers.ts';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const collectCloudEnv = (value: string, previous: CloudEnvConfig[] = []) => {
@@ -12,7 +15,7 @@ const collectCloudEnv = (value: string, previous: CloudEnvConfig[] = []) => {
   }
 };
 
-/** `wxmedia serve`: the WeChat temporary-media API on embedded storage, until SIGINT/SIGTERM. */
+/** `wxmedia serve`: the WeChat temporary-media API, until SIGINT/SIGTERM; with --workers N, in N processes. */
 export function addServeCommand(program: Command): void {
   program
     .command('serve')
@@ -20,6 +23,9 @@ export function addServeCommand(program: Command): void {
     .option('--host <host>', `address to listen on (WXMEDIA_HOST, default ${DEFAULT_HOST})`)
     .option('--port <port>', `port to listen on, 0 for any (WXMEDIA_PORT, default ${DEFAULT_PORT})`)
     .option('--data <dir>', `data directory: media, state, admin.key (WXMEDIA_DATA, default ${DEFAULT_DATA_DIR})`)
+    .option('--blob-store <store>', 'where media bytes live: file (under --data) or s3://BUCKET[/PREFIX] (WXMEDIA_BLOB_STORE, default file)')
+    .option('--state-store <store>', 'where apps, tokens and quotas live: lmdb (under --data) or redis://[user:pass@]HOST:PORT[/DB] (WXMEDIA_STATE_STORE, default lmdb)')
+    .option('--workers <n>', 'processes serving the same port and stores (WXMEDIA_WORKERS, default 1)')
     .option('--app <appid:secret>', 'an app to serve, APPID:SECRET[:official]; repeatable (WXMEDIA_APPS=a:s,b:t)', collect)
     .option('--cloud-env <spec>', 'a cloud env for wx-server-sdk, ENV=APPID[…]; repeatable (docs/cloud-call.md)', collectCloudEnv)
     .option('--config <file>', 'JSON config file (WXMEDIA_CONFIG); flags and env win over it')
@@ -27,53 +33,61 @@ export function addServeCommand(program: Command): void {
     .option('--log-level <level>', 'fatal|error|warn|info|debug|silent (WXMEDIA_LOG_LEVEL, default info)')
     .action(async (flags: ServeFlags) => {
       const settings = resolveServeSettings(flags, process.env);
-      let server;
-      try {
-        server = await createServer(settings.server);
-      } catch (e) {
-        if (e instanceof ConfigError) throw new CliError(e.message);
-        throw e;
+      if (settings.workers > 1 && cluster.isPrimary) {
+        await runPrimary(settings);
+        return;
       }
-      const { url } = await server.listen({ host: settings.host, port: settings.port }).catch((e: NodeJS.ErrnoException) => {
-        throw new CliError(e.code === 'EADDRINUSE' ? `port ${settings.port} is in use: pass --port` : e.message);
-      });
-      printBanner(url, settings.server.dataDir, server.devApp, settings.server.apps?.map((a) => a.appid) ?? []);
-
-      let stopping = false;
-      const stop = (signal: string) => {
-        if (stopping) {
-          process.stderr.write(`wxmedia: ${signal} again, exiting now\n`);
-          process.exit(1);
-        }
-        stopping = true;
-        process.stderr.write(`wxmedia: ${signal}, finishing in-flight requests\n`);
-        server.close().then(
-          () => process.exit(0),
-          (e: unknown) => {
-            process.stderr.write(`wxmedia: shutdown failed: ${(e as Error).message}\n`);
-            process.exit(1);
-          },
-        );
-      };
-      process.on('SIGINT', () => stop('SIGINT'));
-      process.on('SIGTERM', () => stop('SIGTERM'));
+      await serveHere(settings);
     });
 }
 
-function printBanner(url: string, dataDir: string, devApp: { appid: string; secret: string } | undefined, configured: readonly string[]): void {
-  const lines = [`wxmedia listening on ${url}`, `  data:    ${dataDir}`];
-  if (devApp) {
-    // Printed on every start (the issue asks for it): the development app exists only on this machine.
-    lines.push(`  dev app: appid ${devApp.appid}  secret ${devApp.secret}`);
+/** Serves in this process: alone (banner, signals), or as one worker of `--workers N` (its primary prints). */
+async function serveHere(settings: ServeSettings): Promise<void> {
+  let server;
+  try {
+    server = await createServer(settings.server);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new CliError(e.message);
+    throw e;
   }
-  for (const appid of configured) lines.push(`  app:     ${appid} (secret as configured)`);
-  // Ready to paste for the development app; placeholders for configured apps, whose secrets are not printed.
-  const appid = devApp?.appid ?? 'APPID';
-  const secret = devApp?.secret ?? 'SECRET';
-  lines.push(
-    `  token:   curl "${url}/cgi-bin/token?grant_type=client_credential&appid=${appid}&secret=${secret}"`,
-    `  cloud:   TCB_CONTEXT_CNFG='{"URL":"${url}/admin"}' TENCENTCLOUD_SECRETID=${appid} TENCENTCLOUD_SECRETKEY=${secret} (see docs/cloud-call.md)`,
-    `  admin:   ${url}/wxmedia/admin (Authorization: Bearer $(cat ${dataDir}/admin.key))`,
-  );
-  process.stdout.write(`${lines.join('\n')}\n`);
+  const { url } = await server.listen({ host: settings.host, port: settings.port }).catch(async (e: NodeJS.ErrnoException) => {
+    await server.close();
+    throw new CliError(e.code === 'EADDRINUSE' ? `port ${settings.port} is in use: pass --port` : e.message);
+  });
+  const facts: BannerFacts = {
+    url,
+    dataDir: settings.server.dataDir,
+    storage: server.storage,
+    devApp: server.devApp ? { appid: server.devApp.appid, secret: server.devApp.secret } : undefined,
+    configured: settings.server.apps?.map((a) => a.appid) ?? [],
+  };
+  if (cluster.isWorker) tellPrimary(facts);
+  else printBanner(facts, []);
+
+  if (cluster.isWorker) {
+    // The primary decides when workers stop (SIGTERM, then SIGKILL after a grace time). A terminal's Ctrl-C also
+    // reaches every worker of its process group: ignored here, the primary turns it into SIGTERM.
+    process.on('SIGINT', () => undefined);
+    process.once('SIGTERM', () => void server.close().then(() => process.exit(0), () => process.exit(1)));
+    process.on('SIGTERM', () => undefined);
+    return;
+  }
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      process.stderr.write(`wxmedia: ${signal} again, exiting now\n`);
+      process.exit(1);
+    }
+    stopping = true;
+    process.stderr.write(`wxmedia: ${signal}, finishing in-flight requests\n`);
+    server.close().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        process.stderr.write(`wxmedia: shutdown failed: ${(e as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
 }

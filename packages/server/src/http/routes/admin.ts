@@ -16,7 +16,7 @@ interface AdminFailure {
   readonly errmsg: string;
 }
 
-export function adminRoutes(app: FastifyInstance, ctx: ServerContext, extras: { advanceClock?: (seconds: number) => void }): void {
+export function adminRoutes(app: FastifyInstance, ctx: ServerContext, extras: { advanceClock?: (seconds: number) => Promise<void> }): void {
   const guard = async (request: FastifyRequest, reply: FastifyReply): Promise<boolean> => {
     const auth = request.headers.authorization ?? '';
     const given = auth.startsWith('Bearer ') ? auth.slice(7).trim() : '';
@@ -27,7 +27,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext, extras: { 
 
   app.get(`${ADMIN_PREFIX}/apps`, async (request, reply) => {
     if (!(await guard(request, reply))) return reply;
-    const apps = ctx.apps.list().map(({ appid, kind, createdAt }) => ({ appid, kind, createdAt }));
+    const apps = (await ctx.apps.list()).map(({ appid, kind, createdAt }) => ({ appid, kind, createdAt }));
     return ok(request, reply, { apps });
   });
 
@@ -77,7 +77,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext, extras: { 
     if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) {
       return fail(request, reply, { status: 400, errmsg: 'body must be {"advance": <seconds ≥ 0>}' });
     }
-    extras.advanceClock(seconds);
+    await extras.advanceClock(seconds);
     return ok(request, reply, { now: nowSeconds(ctx.clock) });
   });
 }
