@@ -85,9 +85,12 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
 
 export const [APP] = TEST_APPS;
 
-/** GET /cgi-bin/media/get with any media_id: what a request costs against the get quota. */
+/**
+ * GET /cgi-bin/media/get (by default of an id never stored: 40007 once the token and quota pass), on a connection
+ * of its own so that the workers of `--workers N` take turns. 0 when it answers with the media.
+ */
 export async function getErrcode(url: string, token: string, mediaId = 'A'.repeat(64)): Promise<number> {
-  const r = await fetch(`${url}/cgi-bin/media/get?access_token=${encodeURIComponent(token)}&media_id=${mediaId}`);
+  const r = await fetch(`${url}/cgi-bin/media/get?access_token=${encodeURIComponent(token)}&media_id=${mediaId}`, { headers: { connection: 'close' } });
   const body = Buffer.from(await r.arrayBuffer());
   if (r.status !== 200) throw new Error(`HTTP ${r.status}: ${body.toString().slice(0, 200)}`);
   const type = r.headers.get('content-type') ?? '';
