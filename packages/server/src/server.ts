@@ -56,7 +56,7 @@ export async function createServer(input: ServerOptions): Promise<WxMediaServer>
   const state = await openStateStore(options.stateStore, options.dataDir);
   let blobs: BlobStore;
   try {
-    blobs = openBlobStore(options.blobStore, options.dataDir);
+    blobs = openBlobStore(options.blobStore, options.dataDir, (message) => logger.warn({ store: 'blob' }, message));
   } catch (e) {
     await state.close().catch(() => undefined);
     throw e;

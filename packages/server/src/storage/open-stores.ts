@@ -36,11 +36,11 @@ export function parseStateStoreSpec(text: string): StateStoreSpec {
   throw new TypeError('state store must be "lmdb" or redis://[user:pass@]HOST:PORT[/DB] (rediss:// for TLS)');
 }
 
-export function openBlobStore(spec: BlobStoreSpec, dataDir: string): BlobStore {
+export function openBlobStore(spec: BlobStoreSpec, dataDir: string, warn?: (message: string) => void): BlobStore {
   if (spec.kind === 'given') return spec.store;
   if (spec.kind === 'file') return new FsBlobStore({ dir: dataDir });
   return new S3BlobStore({
-    client: createS3Client({ forcePathStyle: spec.forcePathStyle }),
+    client: createS3Client({ forcePathStyle: spec.forcePathStyle, ...(warn ? { warn } : {}) }),
     bucket: spec.bucket,
     prefix: spec.prefix,
     spoolDir: join(dataDir, 'spool'),

@@ -42,6 +42,8 @@ export interface S3ClientSettings {
   /** Normally unset: the SDK's credential chain. */
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
   readonly region?: string;
+  /** Where the SDK's warnings go (without one it prints them on the console). Its per-request logs are dropped. */
+  readonly warn?: (message: string) => void;
 }
 
 /** Time to open a connection to the bucket's endpoint, and the longest a socket may stay silent, in ms. */
@@ -69,6 +71,7 @@ export function createS3Client(settings: S3ClientSettings = {}, env: NodeJS.Proc
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     ...(region ? { region } : {}),
+    ...(settings.warn ? { logger: warningsOnly(settings.warn) } : {}),
     requestHandler: {
       connectionTimeout: CONNECT_TIMEOUT_MS,
       socketTimeout: SOCKET_IDLE_TIMEOUT_MS,
@@ -77,4 +80,10 @@ export function createS3Client(settings: S3ClientSettings = {}, env: NodeJS.Proc
       httpsAgent: { keepAlive: true, maxSockets: 256 },
     },
   });
+}
+
+function warningsOnly(warn: (message: string) => void) {
+  const drop = () => undefined;
+  const say = (...content: unknown[]) => warn(content.map(String).join(' '));
+  return { trace: drop, debug: drop, info: drop, warn: say, error: say };
 }
