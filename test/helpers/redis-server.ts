@@ -37,7 +37,7 @@ export interface LocalRedis {
 }
 
 /** A free TCP port on 127.0.0.1 whose cluster bus port (port + 10000) is free too. */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   for (;;) {
     const port = 20_000 + Math.floor(Math.random() * 30_000);
     if ((await isFree(port)) && (await isFree(port + 10_000))) return port;
