@@ -43,6 +43,9 @@ export function addServeCommand(program: Command): void {
 
 /** Serves in this process: alone (banner, signals), or as one worker of `--workers N` (its primary prints). */
 async function serveHere(settings: ServeSettings): Promise<void> {
+  // On Node 20 the AWS SDK warns at every start that its versions of 2027 on will need Node 22. The version wxmedia
+  // pins runs on Node 20, so the warning says nothing about this program; a user who sets the variable decides.
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
   let server;
   try {
     server = await createServer(settings.server);

@@ -89,7 +89,13 @@ export class S3BlobStore implements BlobStore {
     // Spool files of a dead process (or of this store before a restart) belong to uploads that never committed.
     const leftovers = (await readdir(this.#spoolDir)).filter(isLeftover);
     await Promise.all(leftovers.map((name) => rm(join(this.#spoolDir, name), { recursive: true, force: true })));
-    await this.ping();
+    try {
+      await this.ping();
+    } catch (error) {
+      const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+      const why = e.$metadata?.httpStatusCode === 404 ? 'it does not exist' : e.$metadata?.httpStatusCode === 403 ? 'access denied' : `${e.name}: ${e.message}`;
+      throw new Error(`cannot use S3 bucket "${this.#bucket}": ${why}`);
+    }
   }
 
   /** Resolves when the bucket answers and this client may use it. */
