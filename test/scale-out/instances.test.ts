@@ -58,7 +58,11 @@ describe('three instances on one bucket and one Redis', { skip: noRedis?.skip ??
   });
 
   it('a token issued by one is valid on all; a new one on any keeps the old one valid 300 s on every instance', async () => {
-    const clock = async (i: number) => Number((await fleet.admin(i, 'POST', '/clock', { advance: 0 })).json['now']);
+    // The clock as instance i tells it (GET /wxmedia/admin/clock), in Unix seconds.
+    const clock = async (i: number) => {
+      const { json } = await fleet.admin(i, 'GET', '/clock');
+      return Math.floor((json['clock'] as { now: number }).now / 1000);
+    };
     const first = await fetchToken(urls()[0]!, APP!);
     for (const url of urls()) assert.equal(await getErrcode(url, first), ERRCODES.INVALID_MEDIA_ID.errcode, `${url} accepts it`);
     // The clock runs on in real time, so "299 s after the rotation" is only known to hold when the steps below

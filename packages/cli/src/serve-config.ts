@@ -22,6 +22,9 @@ export interface ServeFlags {
   config?: string;
   cloudEnv?: CloudEnvConfig[];
   timeTravel?: boolean;
+  ephemeral?: boolean;
+  metrics?: string;
+  recentCalls?: string;
   logLevel?: string;
   blobStore?: string;
   stateStore?: string;
@@ -33,7 +36,7 @@ export interface ServeSettings {
   readonly port: number;
   /** Processes serving the same port and stores (node:cluster); 1 serves in this process. */
   readonly workers: number;
-  readonly server: ServerOptions & { readonly blobStore: string; readonly stateStore: string };
+  readonly server: ServerOptions;
 }
 
 /** The most `--workers` accepted: beyond a few per core they only compete for the same CPUs. */
@@ -51,7 +54,8 @@ export function parseAppFlag(text: string): AppConfig {
 /**
  * Flags win over environment variables, which win over the config file (`--config`, `WXMEDIA_CONFIG`):
  * WXMEDIA_HOST, WXMEDIA_PORT, WXMEDIA_DATA, WXMEDIA_APPS (comma-separated APPID:SECRET), WXMEDIA_SIGNING_KEY,
- * WXMEDIA_ADMIN_KEY, WXMEDIA_LOG_LEVEL, WXMEDIA_TIME_TRAVEL=1, WXMEDIA_BLOB_STORE, WXMEDIA_STATE_STORE, WXMEDIA_WORKERS.
+ * WXMEDIA_ADMIN_KEY, WXMEDIA_LOG_LEVEL, WXMEDIA_TIME_TRAVEL=1, WXMEDIA_EPHEMERAL=1, WXMEDIA_METRICS, WXMEDIA_RECENT_CALLS,
+ * WXMEDIA_BLOB_STORE, WXMEDIA_STATE_STORE, WXMEDIA_WORKERS.
  */
 export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv): ServeSettings {
   const file = readConfigFile(flags.config ?? env['WXMEDIA_CONFIG']);
@@ -71,25 +75,39 @@ export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv):
   const signingKey = env['WXMEDIA_SIGNING_KEY'] ?? str(file, 'signingKey');
   const adminKey = env['WXMEDIA_ADMIN_KEY'] ?? str(file, 'adminKey');
   const logLevel = flags.logLevel ?? env['WXMEDIA_LOG_LEVEL'] ?? str(file, 'logLevel') ?? 'info';
-  const blobStore = flags.blobStore ?? env['WXMEDIA_BLOB_STORE'] ?? str(file, 'blobStore') ?? 'file';
-  const stateStore = flags.stateStore ?? env['WXMEDIA_STATE_STORE'] ?? str(file, 'stateStore') ?? 'lmdb';
+  const ephemeral = flags.ephemeral ?? (env['WXMEDIA_EPHEMERAL'] === '1' || file['ephemeral'] === true);
+  const metrics = flags.metrics ?? env['WXMEDIA_METRICS'] ?? str(file, 'metrics');
+  if (metrics !== undefined && metrics !== 'public' && metrics !== 'admin' && metrics !== 'off') throw new CliError(`--metrics must be public, admin or off, got "${metrics}"`);
+  const recentText = flags.recentCalls ?? env['WXMEDIA_RECENT_CALLS'] ?? num(file, 'recentCalls')?.toString();
+  const recentCalls = recentText === undefined ? undefined : Number(recentText);
+  if (recentCalls !== undefined && (!/^\d+$/.test(recentText!) || recentCalls < 1 || recentCalls > 1_000_000)) {
+    throw new CliError(`--recent-calls "${recentText}" must be a number from 1 to 1000000`);
+  }
+  const blobStore = flags.blobStore ?? env['WXMEDIA_BLOB_STORE'] ?? str(file, 'blobStore');
+  const stateStore = flags.stateStore ?? env['WXMEDIA_STATE_STORE'] ?? str(file, 'stateStore');
   const workersText = flags.workers ?? env['WXMEDIA_WORKERS'] ?? num(file, 'workers')?.toString() ?? '1';
   const workers = Number(workersText);
   if (!/^\d+$/.test(workersText) || workers < 1 || workers > MAX_WORKERS) {
     throw new CliError(`workers "${workersText}" must be a number from 1 to ${MAX_WORKERS}`);
   }
+  // An ephemeral server keeps its state in its own memory: nothing another process could share.
+  if (ephemeral && (blobStore !== undefined || stateStore !== undefined)) throw new CliError('--ephemeral keeps nothing: drop --blob-store/--state-store, or --ephemeral');
+  if (ephemeral && workers > 1) throw new CliError('--ephemeral keeps state in each process\'s memory, which workers cannot share: drop --workers or --ephemeral');
 
-  const server = {
+  const server: ServerOptions = {
     dataDir,
     apps,
     cloudEnvs,
     timeTravel,
     logLevel,
+    ...(ephemeral ? { ephemeral } : {}),
+    ...(metrics ? { metrics } : {}),
+    ...(recentCalls ? { recentCalls } : {}),
     ...(signingKey ? { signingKey } : {}),
     ...(adminKey ? { adminKey } : {}),
     ...pick(file, ['maxBytes', 'dailyQuotas', 'contentTypes', 'sweepIntervalSeconds']),
-    blobStore,
-    stateStore,
+    ...(blobStore !== undefined ? { blobStore } : {}),
+    ...(stateStore !== undefined ? { stateStore } : {}),
   };
   return { host, port, workers, server };
 }

@@ -59,7 +59,9 @@ describe('serve settings', () => {
       const fromFlags = resolveServeSettings({ config: file, blobStore: 'file', stateStore: 'rediss://flag:6380/1', workers: '1' }, { WXMEDIA_WORKERS: '2' });
       assert.deepEqual([fromFlags.server.blobStore, fromFlags.server.stateStore, fromFlags.workers], ['file', 'rediss://flag:6380/1', 1]);
       const defaults = resolveServeSettings({}, {});
-      assert.deepEqual([defaults.server.blobStore, defaults.server.stateStore, defaults.workers], ['file', 'lmdb', 1]);
+      assert.deepEqual([defaults.server.blobStore, defaults.server.stateStore, defaults.workers], [undefined, undefined, 1], 'the server picks its defaults');
+      assert.throws(() => resolveServeSettings({ ephemeral: true, stateStore: 'redis://r:6379' }, {}), /--ephemeral/);
+      assert.throws(() => resolveServeSettings({ ephemeral: true, workers: '2' }, {}), /--ephemeral/);
       for (const workers of ['0', 'two', '65', '1.5']) {
         assert.throws(() => resolveServeSettings({ workers }, {}), (e: Error) => e instanceof CliError && /workers/.test(e.message));
       }
@@ -72,7 +74,7 @@ describe('serve settings', () => {
       ['s3://Bad_Bucket', 'lmdb', /bucket name/],
       ['s3://ok-bucket?weird=1', 'lmdb', /path_style/],
       ['gcs://bucket', 'lmdb', /neither "file" nor s3/],
-      ['file', 'mysql://db', /lmdb.*redis/],
+      ['file', 'mysql://db', /lmdb.*memory.*redis/],
       ['file', 'redis://h:6379/x', /database/],
       ['file', 'redis://user:hunter2@h:6379/0?unknown=1', /prefix/],
     ] as const) {

@@ -1,13 +1,14 @@
 import type { Logger } from 'pino';
-import { DEFAULT_DAILY_QUOTAS, MEDIA_TYPE_RULES, type MediaType, type QuotaPath } from '@wxmedia/protocol';
+import { APPID_PATTERN, DEFAULT_DAILY_QUOTAS, MEDIA_TYPE_RULES, type AppKind, type MediaType, type QuotaPath } from '@wxmedia/protocol';
 import type { Clock } from './clock.ts';
+import { DEFAULT_CALL_LOG_SIZE } from './services/call-log.ts';
 import type { CloudEnvConfig } from './cloud/gateway.ts';
 import type { BlobStore } from './storage/blob-store.ts';
 import { parseBlobStoreSpec, parseStateStoreSpec, type BlobStoreSpec, type StateStoreSpec } from './storage/open-stores.ts';
 import type { StateStore } from './storage/state-store.ts';
 
 /** A mini program may upload images only (seed 000); an official account also voice, video and thumb. */
-export type AppKind = 'miniprogram' | 'official';
+export type { AppKind };
 
 export interface AppConfig {
   readonly appid: string;
@@ -24,17 +25,40 @@ export interface ContentTypes {
   readonly api: string;
 }
 
+/** Who may read GET /metrics: anyone who reaches the port (the default), admin-key holders only, or no one. */
+export type MetricsAccess = 'public' | 'admin' | 'off';
+
 export interface ServerOptions {
-  /** Where media bytes (`media/`), staging files and the embedded state database live. */
-  readonly dataDir: string;
+  /** Where media bytes (`media/`), staging files and the embedded state database live. Ignored when `ephemeral`. */
+  readonly dataDir?: string;
+  /**
+   * Keep nothing: state in memory, media in a temporary directory removed by close() (for CI). A process killed
+   * with SIGKILL leaves that directory in the system's temp folder.
+   */
+  readonly ephemeral?: boolean;
   /** Apps to create or update at start. With none here and none stored, a development app is made and kept. */
   readonly apps?: readonly AppConfig[];
   /** Cloud environments for the wx-server-sdk gateway (each app also has an implicit env named after its appid). */
   readonly cloudEnvs?: readonly CloudEnvConfig[];
   /** The one clock behind every expiry. Default: real time. */
   readonly clock?: Clock;
-  /** Expose `POST /wxmedia/admin/clock` so users can move the clock forward (needs an OffsetClock or ManualClock). */
+  /**
+   * Let the admin API move the clock (`POST /wxmedia/admin/clock`: advance, set, reset). Without an injected
+   * clock, the moved clock is kept in the state store: it survives a restart and every instance shares it.
+   * With an injected clock, that clock is moved if it is a ControllableClock (ManualClock, OffsetClock).
+   */
   readonly timeTravel?: boolean;
+  /**
+   * How /cgi-bin/media/get answers an official account's video: `url` (default), JSON `{video_url}` as WeChat
+   * documents it; `bytes`, the video itself. See http/video-url.ts.
+   */
+  readonly videoGet?: 'url' | 'bytes';
+  /** The address clients reach this server by (behind a proxy), for video_url; default: the request's own. */
+  readonly publicUrl?: string;
+  /** GET /metrics access (default `public`: scrapers usually reach it on a network path of their own). */
+  readonly metrics?: MetricsAccess;
+  /** How many recent WeChat API calls each instance keeps for the calls record (default 1000). */
+  readonly recentCalls?: number;
   /**
    * Key that signs media ids and tokens. Instances sharing storage must share it. Default: generated once and kept
    * in the state store.
@@ -70,6 +94,10 @@ export interface ResolvedOptions {
   readonly apps: readonly AppConfig[];
   readonly cloudEnvs: readonly CloudEnvConfig[];
   readonly timeTravel: boolean;
+  readonly metrics: MetricsAccess;
+  readonly recentCalls: number;
+  readonly videoGet: 'url' | 'bytes';
+  readonly publicUrl: string | undefined;
   readonly signingKey: string | undefined;
   readonly adminKey: string | undefined;
   readonly maxBytes: Readonly<Record<MediaType, number>>;
@@ -87,13 +115,12 @@ export class ConfigError extends Error {
   }
 }
 
-const APPID = /^[A-Za-z0-9_-]{1,64}$/;
 
 export function resolveOptions(options: ServerOptions): ResolvedOptions {
   if (!options.dataDir) throw new ConfigError('dataDir is required: pass --data DIR or set WXMEDIA_DATA');
   const seen = new Set<string>();
   for (const app of options.apps ?? []) {
-    if (!APPID.test(app.appid)) throw new ConfigError(`appid "${app.appid}" must be 1-64 characters of [A-Za-z0-9_-]`);
+    if (!APPID_PATTERN.test(app.appid)) throw new ConfigError(`appid "${app.appid}" must be 1-64 characters of [A-Za-z0-9_-]`);
     if (!app.secret || app.secret.length < 8) throw new ConfigError(`the secret of app ${app.appid} must be at least 8 characters`);
     if (app.kind && app.kind !== 'miniprogram' && app.kind !== 'official') {
       throw new ConfigError(`app ${app.appid}: kind must be "miniprogram" or "official"`);
@@ -110,10 +137,22 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
   for (const [path, n] of Object.entries(dailyQuotas)) positiveInt(n, `daily quota of ${path}`);
   const sweepIntervalSeconds = options.sweepIntervalSeconds ?? 60;
   positiveInt(sweepIntervalSeconds, 'sweep interval');
+  const metrics = options.metrics ?? 'public';
+  if (metrics !== 'public' && metrics !== 'admin' && metrics !== 'off') throw new ConfigError(`metrics must be public, admin or off, got "${String(metrics)}"`);
+  const videoGet = options.videoGet ?? 'url';
+  if (videoGet !== 'url' && videoGet !== 'bytes') throw new ConfigError(`videoGet must be url or bytes, got "${String(videoGet)}"`);
+  if (options.publicUrl !== undefined && !/^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(options.publicUrl)) {
+    throw new ConfigError(`publicUrl "${options.publicUrl}" must be an http(s) URL such as https://media.example.com`);
+  }
+  const recentCalls = options.recentCalls ?? DEFAULT_CALL_LOG_SIZE;
+  positiveInt(recentCalls, 'recentCalls');
   const blobStore: BlobStoreSpec =
     typeof options.blobStore === 'object' ? { kind: 'given', store: options.blobStore } : spec(parseBlobStoreSpec, options.blobStore ?? 'file');
+  // An ephemeral server keeps its state in memory unless told otherwise.
   const stateStore: StateStoreSpec =
-    typeof options.stateStore === 'object' ? { kind: 'given', store: options.stateStore } : spec(parseStateStoreSpec, options.stateStore ?? 'lmdb');
+    typeof options.stateStore === 'object'
+      ? { kind: 'given', store: options.stateStore }
+      : spec(parseStateStoreSpec, options.stateStore ?? (options.ephemeral ? 'memory' : 'lmdb'));
   return {
     blobStore,
     stateStore,
@@ -121,6 +160,10 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     apps: options.apps ?? [],
     cloudEnvs: options.cloudEnvs ?? [],
     timeTravel: options.timeTravel ?? false,
+    metrics,
+    recentCalls,
+    videoGet,
+    publicUrl: options.publicUrl,
     signingKey: options.signingKey,
     adminKey: options.adminKey,
     maxBytes,

@@ -15,4 +15,4 @@ export { RedisStateStore, type RedisStateStoreOptions } from './storage/redis-st
 export { connectRedisStateStore, parseRedisUrl, type RedisLocation } from './storage/redis-config.ts';
 export { S3BlobStore, type S3BlobStoreOptions } from './storage/s3-blob-store.ts';
 export { createS3Client, parseS3Url, type S3ClientSettings, type S3Location } from './storage/s3-config.ts';
-export { ADMIN_PREFIX } from './http/routes/admin.ts';
+export { ADMIN_PREFIX } from '@wxmedia/protocol';

@@ -29,7 +29,10 @@ export function addServeCommand(program: Command): void {
     .option('--app <appid:secret>', 'an app to serve, APPID:SECRET[:official]; repeatable (WXMEDIA_APPS=a:s,b:t)', collect)
     .option('--cloud-env <spec>', 'a cloud env for wx-server-sdk, ENV=APPID[…]; repeatable (docs/cloud-call.md)', collectCloudEnv)
     .option('--config <file>', 'JSON config file (WXMEDIA_CONFIG); flags and env win over it')
-    .option('--time-travel', 'allow POST /wxmedia/admin/clock to move time forward (reproduce 42001, expiry)')
+    .option('--time-travel', 'let `wxmedia clock` and the dashboard move the clock (reproduce 42001, expiry); WXMEDIA_TIME_TRAVEL=1')
+    .option('--ephemeral', 'keep nothing: state in memory, media in a temp dir removed at exit (for CI); WXMEDIA_EPHEMERAL=1')
+    .option('--metrics <access>', 'GET /metrics: public (default), admin (needs the admin key) or off; WXMEDIA_METRICS')
+    .option('--recent-calls <n>', 'calls each instance keeps for `wxmedia calls` and the dashboard (default 1000)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|silent (WXMEDIA_LOG_LEVEL, default info)')
     .action(async (flags: ServeFlags) => {
       const settings = resolveServeSettings(flags, process.env);
@@ -59,7 +62,10 @@ async function serveHere(settings: ServeSettings): Promise<void> {
   });
   const facts: BannerFacts = {
     url,
-    dataDir: settings.server.dataDir,
+    host: settings.host,
+    dataDir: server.dataDir,
+    ephemeral: settings.server.ephemeral === true,
+    adminKey: server.adminKey,
     storage: server.storage,
     devApp: server.devApp ? { appid: server.devApp.appid, secret: server.devApp.secret } : undefined,
     configured: settings.server.apps?.map((a) => a.appid) ?? [],

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { BlobStore } from './blob-store.ts';
 import { FsBlobStore } from './fs-blob-store.ts';
 import { LmdbStateStore } from './lmdb-state-store.ts';
+import { MemoryStateStore } from './memory-state-store.ts';
 import { connectRedisStateStore, parseRedisUrl, type RedisLocation } from './redis-config.ts';
 import { S3BlobStore } from './s3-blob-store.ts';
 import { createS3Client, parseS3Url, type S3Location } from './s3-config.ts';
@@ -10,7 +11,8 @@ import type { StateStore } from './state-store.ts';
 /**
  * Which back ends `--blob-store` and `--state-store` name, checked before anything is opened:
  *   blob:  `file` (default: `<data>/media`) or `s3://BUCKET[/PREFIX][?path_style=true|false]`
- *   state: `lmdb` (default: `<data>/state`) or `redis://[user:pass@]HOST:PORT[/DB][?prefix=P]` (`rediss://` for TLS)
+ *   state: `lmdb` (default: `<data>/state`), `redis://[user:pass@]HOST:PORT[/DB][?prefix=P]` (`rediss://` for TLS),
+ *          or `memory` (nothing kept: `--ephemeral`)
  */
 export type BlobStoreSpec =
   | { readonly kind: 'file' }
@@ -19,6 +21,7 @@ export type BlobStoreSpec =
   | { readonly kind: 'given'; readonly store: BlobStore };
 export type StateStoreSpec =
   | { readonly kind: 'lmdb' }
+  | { readonly kind: 'memory' }
   | ({ readonly kind: 'redis' } & RedisLocation)
   | { readonly kind: 'given'; readonly store: StateStore };
 
@@ -32,8 +35,9 @@ export function parseBlobStoreSpec(text: string): BlobStoreSpec {
 /** Throws a TypeError saying what to write instead (without echoing a password). */
 export function parseStateStoreSpec(text: string): StateStoreSpec {
   if (text === 'lmdb') return { kind: 'lmdb' };
+  if (text === 'memory') return { kind: 'memory' };
   if (/^rediss?:\/\//.test(text)) return { kind: 'redis', ...parseRedisUrl(text) };
-  throw new TypeError('state store must be "lmdb" or redis://[user:pass@]HOST:PORT[/DB] (rediss:// for TLS)');
+  throw new TypeError('state store must be "lmdb", "memory" or redis://[user:pass@]HOST:PORT[/DB] (rediss:// for TLS)');
 }
 
 export function openBlobStore(spec: BlobStoreSpec, dataDir: string, warn?: (message: string) => void): BlobStore {
@@ -50,6 +54,7 @@ export function openBlobStore(spec: BlobStoreSpec, dataDir: string, warn?: (mess
 export async function openStateStore(spec: StateStoreSpec, dataDir: string): Promise<StateStore> {
   if (spec.kind === 'given') return spec.store;
   if (spec.kind === 'lmdb') return new LmdbStateStore({ path: join(dataDir, 'state') });
+  if (spec.kind === 'memory') return new MemoryStateStore();
   return connectRedisStateStore(spec);
 }
 
@@ -59,9 +64,11 @@ export function describeStore(spec: BlobStoreSpec | StateStoreSpec, dataDir: str
     case 'given':
       return spec.store.constructor.name;
     case 'file':
-      return `files under ${join(dataDir, 'media')}`;
+      return `filesystem (${dataDir})`;
     case 'lmdb':
-      return `LMDB at ${join(dataDir, 'state')}`;
+      return `lmdb (${join(dataDir, 'state')})`;
+    case 'memory':
+      return 'memory';
     case 's3':
       return `s3://${spec.bucket}/${spec.prefix}`;
     case 'redis':
