@@ -54,7 +54,7 @@ describe('three instances on one bucket and one Redis', { skip: noRedis?.skip ??
       assert.ok(Buffer.from(await part.arrayBuffer()).equals(bytes.subarray(1000, 2000)));
     }
     const listed = await fleet.admin(2, 'GET', '/media?limit=10');
-    assert.ok((listed.json['media'] as { id: string }[]).some((m) => m.id === up.media_id), 'the admin listing of another instance has it');
+    assert.ok((listed.json['media'] as { mediaId: string }[]).some((m) => m.mediaId === up.media_id), 'the admin listing of another instance has it');
   });
 
   it('a token issued by one is valid on all; a new one on any keeps the old one valid 300 s on every instance', async () => {
