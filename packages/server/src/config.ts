@@ -1,13 +1,14 @@
 import type { Logger } from 'pino';
 import { APPID_PATTERN, DEFAULT_DAILY_QUOTAS, MEDIA_TYPE_RULES, type AppKind, type MediaType, type QuotaPath } from '@wxmedia/protocol';
 import type { Clock } from './clock.ts';
+import { isLogLevel, LOG_LEVELS } from './logger.ts';
 import { DEFAULT_CALL_LOG_SIZE } from './services/call-log.ts';
 import type { CloudEnvConfig } from './cloud/gateway.ts';
 import type { BlobStore } from './storage/blob-store.ts';
 import { parseBlobStoreSpec, parseStateStoreSpec, type BlobStoreSpec, type StateStoreSpec } from './storage/open-stores.ts';
 import type { StateStore } from './storage/state-store.ts';
 
-/** A mini program may upload images only (seed 000); an official account also voice, video and thumb. */
+/** A mini program may upload images only (WeChat's uploadTempMedia page); an official account also voice, video and thumb. */
 export type { AppKind };
 
 export interface AppConfig {
@@ -127,6 +128,9 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     }
     if (seen.has(app.appid)) throw new ConfigError(`app ${app.appid} is configured twice`);
     seen.add(app.appid);
+  }
+  if (options.logLevel !== undefined && !isLogLevel(options.logLevel)) {
+    throw new ConfigError(`log level "${options.logLevel}" must be one of ${LOG_LEVELS.join(', ')}`);
   }
   if (options.signingKey !== undefined && options.signingKey.length < 32) {
     throw new ConfigError('the signing key must be at least 32 characters (e.g. `openssl rand -hex 32`)');

@@ -1,5 +1,8 @@
 export { createServer, type WxMediaServer } from './server.ts';
+export { startTestServer, type TestServer, type TestServerOptions } from './test-server.ts';
+export type { BoundAddresses } from './http/addresses.ts';
 export { resolveOptions, ConfigError, type ServerOptions, type AppConfig, type AppKind, type ContentTypes } from './config.ts';
+export { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from './logger.ts';
 export { ManualClock, OffsetClock, systemClock, type Clock } from './clock.ts';
 export { WxError } from './errors.ts';
 export { CLOUD_GATEWAY_PATH, type CloudEnvConfig } from './cloud/gateway.ts';

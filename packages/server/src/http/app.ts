@@ -65,6 +65,8 @@ export function buildHttpApp(ctx: ServerContext): FastifyInstance {
   });
 
   app.decorateRequest('wxErrcode', undefined);
+  app.decorateRequest('wxDetail', undefined);
+  app.decorateRequest('wxAppid', undefined);
   // Routes read bodies themselves, as streams, with their own limits and errcodes.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
@@ -87,7 +89,6 @@ export function buildHttpApp(ctx: ServerContext): FastifyInstance {
       return;
     }
     if (isWxError(error)) {
-      request.log.debug({ errcode: error.errcode, detail: error.detail }, 'wechat error');
       if (request.wxCall) request.wxCall.reason = error.detail ? `${error.errmsg}: ${error.detail}` : error.errmsg;
       return sendError(request, reply, ctx, error);
     }
@@ -99,13 +100,19 @@ export function buildHttpApp(ctx: ServerContext): FastifyInstance {
 
   app.setNotFoundHandler((request, reply) => sendError(request, reply, ctx, new WxError('INVALID_URL', request.url.split('?')[0])));
 
+  // One line per request at info, the default level: a failed WeChat call also says for which app and why (the
+  // reason WeChat's envelope leaves out), so a user can look a rid up without turning on debug logging.
   app.addHook('onResponse', async (request, reply) => {
+    const failed = request.wxErrcode !== undefined && request.wxErrcode !== 0;
+    const call = request.wxCall;
     request.log.info(
       {
         method: request.method,
         url: redact(request.url),
         status: reply.statusCode,
         errcode: request.wxErrcode,
+        ...(call?.appid ? { appid: call.appid } : {}),
+        ...(failed && call?.reason ? { detail: redact(call.reason) } : {}),
         ms: Math.round(reply.elapsedTime),
       },
       'request',

@@ -15,7 +15,7 @@ export function tokenRoute(app: FastifyInstance, ctx: ServerContext): void {
     config: { group: 'api', wechat: 'https' },
     handler: async (request, reply) => {
       requireMethod(request, ['GET']);
-      const found = await checkCredentials(ctx, {
+      const found = await checkCredentials(request, ctx, {
         grantType: queryParam(request, 'grant_type'),
         appid: queryParam(request, 'appid'),
         secret: queryParam(request, 'secret'),
