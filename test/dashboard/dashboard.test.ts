@@ -73,7 +73,7 @@ describe('dashboard in headless Chromium', { skip }, () => {
     assert.ok(cards.some((c) => /^2\s+Apps/.test(c)), cards.join(' | '));
     assert.ok(cards.some((c) => /^5\s+Media stored/.test(c)), cards.join(' | '));
     await page.locator('table').getByText('40007').waitFor();
-    assert.match(await page.locator('dl.facts').innerText(), /filesystem/);
+    assert.match(await page.locator('dl.facts').innerText(), s.overviewNames.blobs);
     await shot('overview');
   });
 

@@ -62,6 +62,8 @@ export const OFFICIAL = { appid: 'wxdashofficial001', secret: 'secret-of-dashboa
 export interface Seeded {
   readonly server: WxMediaServer;
   readonly url: string;
+  /** How the overview names the stores this run chose (test/helpers/storage.ts). */
+  readonly overviewNames: { readonly blobs: RegExp; readonly state: RegExp };
   /** Every log line the server wrote. */
   readonly logs: () => string;
   token(app?: { appid: string; secret: string }): Promise<string>;
@@ -77,6 +79,7 @@ export async function seededServer(): Promise<Seeded> {
   const seeded: Seeded = {
     server: started.server,
     url: started.url,
+    overviewNames: started.overviewNames,
     logs: started.logs,
     token: (app = MINI) => started.token(app),
     async upload(token, bytes, filename, type = 'image') {

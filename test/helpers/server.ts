@@ -16,7 +16,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { ManualClock, createServer, type AppKind, type BlobStore, type ControllableClock, type ServerOptions, type WxMediaServer } from '@wxmedia/server';
+import { ManualClock, createServer, type AppKind, type BlobStore, type ControllableClock, type ServerOptions, type StateStore, type WxMediaServer } from '@wxmedia/server';
 import { chosenBlobBackend, chosenStateBackend, type TestBlobBackend } from './storage.ts';
 import { CLI_BIN, REPO_ROOT, tempDir } from './files.ts';
 
@@ -54,7 +54,7 @@ export interface InProcessServer {
   readonly apps: readonly TestApp[];
   /** The server's clock: a ManualClock at TEST_START_MS unless the test gave another; it moves when the test moves it. */
   readonly clock: ControllableClock;
-  /** The blob store behind the server (the chosen test back end, or the one the test passed). */
+  /** The server's blob storage, seen through a handle of the test's own (storage.ts), or the store the test passed. */
   readonly blobs: BlobStore;
   /** How the server's overview names its stores (storage.ts); anything, for a store the test passed in. */
   readonly overviewNames: { readonly blobs: RegExp; readonly state: RegExp };
@@ -73,7 +73,9 @@ export interface InProcessServer {
 }
 
 /** Server options; a `blobStore` or `stateStore` given here replaces the run's chosen back end (a flaky wrapper, say). */
-export type StartServerOptions = Partial<Omit<ServerOptions, 'apps' | 'clock' | 'logger'>> & {
+export type StartServerOptions = Partial<Omit<ServerOptions, 'apps' | 'clock' | 'logger' | 'blobStore' | 'stateStore'>> & {
+  readonly blobStore?: BlobStore;
+  readonly stateStore?: StateStore;
   readonly apps?: readonly TestApp[];
   /** E.g. an OffsetClock, for a server that runs with real time (and that the admin API may still move). */
   readonly clock?: ControllableClock;
@@ -88,6 +90,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<InP
   const clock = options.clock ?? new ManualClock(TEST_START_MS);
   const chosenState = options.stateStore ? undefined : await chosenStateBackend({ dataDir });
   const chosenBlob = options.blobStore ? undefined : await chosenBlobBackend({ dataDir });
+  // The test's own look at the blobs: a handle on the chosen back end's storage, or the store the test gave.
   const blob: Pick<TestBlobBackend, 'store' | 'leftovers'> = chosenBlob ?? { store: options.blobStore!, leftovers: async () => [] };
   let logText = '';
   const sink = new Writable({
@@ -109,8 +112,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<InP
       dataDir,
       apps,
       clock,
-      blobStore: blob.store,
-      stateStore: chosenState?.store ?? options.stateStore!,
+      blobStore: chosenBlob?.spec ?? options.blobStore!,
+      stateStore: chosenState?.spec ?? options.stateStore!,
       logger: pino({ level: options.logLevel ?? 'debug' }, sink),
     });
     ({ url } = await server.listen({ host: '127.0.0.1', port: 0 }));

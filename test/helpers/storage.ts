@@ -1,63 +1,100 @@
 /**
  * The storage back ends the API tests run on, chosen by environment variable (as Azurite's tests choose theirs):
  *
- *   WXMEDIA_TEST_BLOB_STORE   file (default)
- *   WXMEDIA_TEST_STATE_STORE  lmdb (default) | memory
+ *   WXMEDIA_TEST_BLOB_STORE   file (default) | s3
+ *   WXMEDIA_TEST_STATE_STORE  lmdb (default) | memory | redis
  *
  * Every server a test starts through test/helpers/server.ts runs on the chosen pair, so
- * `WXMEDIA_TEST_STATE_STORE=memory npm test` runs the whole API suite on the in-memory state store. The tests assert
- * behaviour through the server and the BlobStore contract, never a back end's own layout; `leftovers()` is the one
- * back-end-specific look they get, at what an unfinished write may have left on the medium.
+ * `WXMEDIA_TEST_STATE_STORE=memory npm test` runs the whole API suite on the in-memory state store. The server is
+ * given each store as `--blob-store` / `--state-store` would give it (a spec such as `file` or `redis://…`), so it
+ * opens it as `wxmedia serve` does. Tests assert behaviour through the server and the BlobStore contract (a handle
+ * of their own on the same storage), never a back end's layout; `leftovers()` is the one back-end-specific look
+ * they get, at what an unfinished write may have left behind.
  *
- * This is the one registry of test back ends. Adding one is adding an entry below: a factory that makes a fresh,
- * empty store for one server, in a namespace of its own, and a dispose() that removes everything it wrote. An S3
- * entry, say, starts s3rver on a free port (or reuses one the run started), gives each server a bucket of its own
- * and lists that bucket's incomplete multipart uploads and staging keys as leftovers; a Redis entry connects with
- * test/helpers/redis.ts (connectRedis) and gives each server a key prefix of its own (testPrefix), deleted by
- * dispose(). A back end that needs a service fails the run when the service is missing: whoever chose it by
- * variable wants it tested.
+ * This is the one registry of test back ends: adding one is adding an entry below, a factory that makes a fresh,
+ * empty store for one server in a namespace of its own (a directory, a bucket, a key prefix) and a dispose() that
+ * removes everything it made. A back end that needs a service fails the run when the service is missing: whoever
+ * chose it by variable wants it tested.
  */
 import { join } from 'node:path';
-import { FsBlobStore, LmdbStateStore, MemoryStateStore, type BlobStore, type StateStore } from '@wxmedia/server';
+import { FsBlobStore, S3BlobStore, type BlobStore } from '@wxmedia/server';
 import { listFiles } from './files.ts';
+import { connectRedis, deletePrefix, REDIS_URL, testPrefix } from './redis.ts';
+import { startS3rver, type LocalS3 } from './s3rver.ts';
 
-/** What a factory is given: the server's own fresh data directory (back ends on disk may keep their files there). */
+/** What a factory is given: the server's own fresh data directory (back ends on disk keep their files there). */
 export interface BackendContext {
   readonly dataDir: string;
 }
 
 export interface TestBlobBackend {
+  /** The server's `--blob-store`. */
+  readonly spec: string;
+  /** A handle of the test's own on the same storage, for looks through the contract (list, size); never init()ed. */
   readonly store: BlobStore;
-  /** How the server's overview (GET /wxmedia/admin/overview) names this store. */
+  /** How the server's overview (GET /wxmedia/admin/overview, the dashboard) names this store: a line matching it. */
   readonly overviewName: RegExp;
-  /** What writes that never committed left on the medium (staged files, incomplete uploads), for residue checks. */
+  /** What writes that never committed left behind (staged or spooled files), for residue checks. */
   leftovers(): Promise<string[]>;
-  /** Removes everything the store wrote; called after the server has closed the store. */
+  /** Closes the handle and removes everything the store wrote; called after the server has closed. */
   dispose(): Promise<void>;
 }
 
 export interface TestStateBackend {
-  readonly store: StateStore;
-  /** How the server's overview (GET /wxmedia/admin/overview) names this store. */
+  /** The server's `--state-store`. */
+  readonly spec: string;
   readonly overviewName: RegExp;
-  /** Removes everything the store wrote; called after the server has closed the store. */
+  /** Removes everything the store wrote; called after the server has closed. */
   dispose(): Promise<void>;
 }
 
 export const BLOB_BACKENDS: Readonly<Record<string, (ctx: BackendContext) => Promise<TestBlobBackend>>> = {
-  // The server's own default: files under the data directory, in `media/` and `staging/`.
-  file: async ({ dataDir }) => ({
-    store: new FsBlobStore({ dir: dataDir }),
-    overviewName: /^filesystem \(/,
-    leftovers: () => listFiles(join(dataDir, 'staging')),
-    dispose: async () => {},
-  }),
+  // The server's default: files under the data directory (`media/`, and `staging/` while uploads arrive).
+  file: async ({ dataDir }) => {
+    const store = new FsBlobStore({ dir: dataDir });
+    return { spec: 'file', store, overviewName: /^filesystem \(/m, leftovers: () => listFiles(join(dataDir, 'staging')), dispose: () => store.close() };
+  },
+  // A bucket of its own on the run's s3rver (test/helpers/s3rver.ts), reached through the AWS SDK's standard
+  // settings as a deployment's would be; bodies spool under the data directory while they arrive.
+  s3: async ({ dataDir }) => {
+    const s3 = await sharedS3();
+    const bucket = `wxmedia-test-${++buckets}`;
+    await s3.createBucket(bucket);
+    const store = new S3BlobStore({ client: s3.client(), bucket, spoolDir: join(dataDir, 'observer-spool') });
+    return {
+      spec: `s3://${bucket}?path_style=true`,
+      store,
+      overviewName: new RegExp(`^s3://${bucket}/`, 'm'),
+      leftovers: () => listFiles(join(dataDir, 'spool')),
+      async dispose() {
+        await store.close();
+        await s3.removeBucket(bucket);
+        await releaseS3();
+      },
+    };
+  },
 };
 
 export const STATE_BACKENDS: Readonly<Record<string, (ctx: BackendContext) => Promise<TestStateBackend>>> = {
-  // The server's own default: embedded LMDB under the data directory.
-  lmdb: async ({ dataDir }) => ({ store: new LmdbStateStore({ path: join(dataDir, 'state') }), overviewName: /^lmdb \(/, dispose: async () => {} }),
-  memory: async () => ({ store: new MemoryStateStore(), overviewName: /^memory$/, dispose: async () => {} }),
+  // The server's default: embedded LMDB under the data directory.
+  lmdb: async () => ({ spec: 'lmdb', overviewName: /^lmdb \(/m, dispose: async () => {} }),
+  memory: async () => ({ spec: 'memory', overviewName: /^memory$/m, dispose: async () => {} }),
+  // The shared Redis (WXMEDIA_TEST_REDIS_URL, test/helpers/redis.ts), under a key prefix of this server's own.
+  redis: async () => {
+    const connected = await connectRedis();
+    if ('skip' in connected) throw new Error(`WXMEDIA_TEST_STATE_STORE=redis: ${connected.skip}`);
+    const prefix = testPrefix();
+    const url = new URL(REDIS_URL);
+    url.searchParams.set('prefix', prefix);
+    return {
+      spec: url.toString(),
+      overviewName: /^redis:\/\//m,
+      async dispose() {
+        await deletePrefix(connected.redis, prefix);
+        connected.redis.disconnect();
+      },
+    };
+  },
 };
 
 export const BLOB_STORE_VARIABLE = 'WXMEDIA_TEST_BLOB_STORE';
@@ -82,4 +119,26 @@ export function chosenBlobBackend(ctx: BackendContext): Promise<TestBlobBackend>
 /** A fresh state store of the kind this run chose, for one server. */
 export function chosenStateBackend(ctx: BackendContext): Promise<TestStateBackend> {
   return STATE_BACKENDS[chosenBackends().state]!(ctx);
+}
+
+// One s3rver per test process while any server uses it (an open server would keep the process alive), pointed to
+// by the AWS SDK's standard variables, which is how a server configured with s3://… finds its endpoint.
+let s3: Promise<LocalS3> | undefined;
+let s3Users = 0;
+let buckets = 0;
+
+async function sharedS3(): Promise<LocalS3> {
+  s3Users++;
+  s3 ??= startS3rver().then((started) => {
+    Object.assign(process.env, started.env);
+    return started;
+  });
+  return s3;
+}
+
+async function releaseS3(): Promise<void> {
+  if (--s3Users > 0 || !s3) return;
+  const stopping = s3;
+  s3 = undefined;
+  await (await stopping).dispose();
 }

@@ -8,6 +8,7 @@ import { isLogLevel, LOG_LEVELS } from './logger.ts';
 import { appFieldsProblem } from './services/app-fields.ts';
 import { DEFAULT_CALL_LOG_SIZE } from './services/call-log.ts';
 import type { BlobStore } from './storage/blob-store.ts';
+import { parseBlobStoreSpec, parseStateStoreSpec, type BlobStoreSpec, type StateStoreSpec } from './storage/open-stores.ts';
 import type { StateStore } from './storage/state-store.ts';
 
 export type { AppKind } from '@wxmedia/protocol';
@@ -75,9 +76,16 @@ export interface ServerOptions {
   readonly contentTypes?: Partial<ContentTypes>;
   /** How often the expiry sweeper runs, in seconds. Default 60 (DEFAULT_SWEEP_INTERVAL_SECONDS). */
   readonly sweepIntervalSeconds?: number;
-  /** Storage back ends; default: filesystem blobs and embedded LMDB state under dataDir. */
-  readonly blobStore?: BlobStore;
-  readonly stateStore?: StateStore;
+  /**
+   * Where media bytes live: a BlobStore, or `file` (default: under dataDir) or `s3://BUCKET[/PREFIX]` (endpoint,
+   * region and credentials from the AWS SDK's standard settings). Instances sharing a bucket are one service.
+   */
+  readonly blobStore?: BlobStore | string;
+  /**
+   * Where apps, tokens, quotas and the signing key live: a StateStore, or `lmdb` (default: under dataDir) or
+   * `redis://[user:pass@]HOST:PORT[/DB]` (`rediss://` for TLS; a Redis Cluster is detected).
+   */
+  readonly stateStore?: StateStore | string;
   /** A pino logger, or a level for the default one (`info`; `silent` in tests). Tokens and secrets are redacted. */
   readonly logger?: Logger;
   readonly logLevel?: string;
@@ -99,6 +107,8 @@ export interface ResolvedOptions {
   readonly dailyQuotas: Readonly<Record<QuotaPath, number>>;
   readonly contentTypes: ContentTypes;
   readonly sweepIntervalSeconds: number;
+  readonly blobStore: BlobStoreSpec;
+  readonly stateStore: StateStoreSpec;
 }
 
 export class ConfigError extends Error {
@@ -145,7 +155,16 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
   }
   const recentCalls = options.recentCalls ?? DEFAULT_CALL_LOG_SIZE;
   positiveInt(recentCalls, 'recentCalls');
+  const blobStore: BlobStoreSpec =
+    typeof options.blobStore === 'object' ? { kind: 'given', store: options.blobStore } : spec(parseBlobStoreSpec, options.blobStore ?? 'file');
+  // An ephemeral server keeps its state in memory unless told otherwise.
+  const stateStore: StateStoreSpec =
+    typeof options.stateStore === 'object'
+      ? { kind: 'given', store: options.stateStore }
+      : spec(parseStateStoreSpec, options.stateStore ?? (options.ephemeral ? 'memory' : 'lmdb'));
   return {
+    blobStore,
+    stateStore,
     dataDir: options.dataDir,
     apps: options.apps ?? [],
     cloudEnvs,
@@ -186,6 +205,14 @@ function knownKeys<T extends object>(value: T | undefined, known: object, what: 
   const unknown = Object.keys(value).find((k) => !Object.hasOwn(known, k));
   if (unknown !== undefined) throw new ConfigError(`${what} has no ${JSON.stringify(unknown)}: it takes ${Object.keys(known).join(', ')}`);
   return value;
+}
+
+function spec<T>(parse: (text: string) => T, text: string): T {
+  try {
+    return parse(text);
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
 }
 
 function positiveInt(n: number, what: string): void {

@@ -14,4 +14,8 @@ export type { StateStore, StateWriteOptions } from './storage/state-store.ts';
 export { FsBlobStore } from './storage/fs-blob-store.ts';
 export { LmdbStateStore } from './storage/lmdb-state-store.ts';
 export { MemoryStateStore } from './storage/memory-state-store.ts';
+export { RedisStateStore, type RedisStateStoreOptions } from './storage/redis-state-store.ts';
+export { connectRedisStateStore, parseRedisUrl, type RedisLocation } from './storage/redis-config.ts';
+export { S3BlobStore, type S3BlobStoreOptions } from './storage/s3-blob-store.ts';
+export { createS3Client, parseS3Url, type S3ClientSettings, type S3Location } from './storage/s3-config.ts';
 export { ADMIN_PREFIX } from '@wxmedia/protocol';

@@ -4,7 +4,7 @@ import type { BlobStats } from '../storage/blob-store.ts';
 export interface MetricsSources {
   /** Media stored (count, bytes): read at scrape time (media-stats.ts caches it). */
   readonly mediaStats: () => Promise<BlobStats>;
-  readonly apps: () => number;
+  readonly apps: () => Promise<number>;
   readonly faults: () => number;
 }
 
@@ -35,7 +35,7 @@ export class ServerMetrics {
     const { mediaStats } = sources;
     this.#gauge('wxmedia_media_stored', 'Media files stored (expired ones count until the sweeper removes them)', async () => (await mediaStats()).count);
     this.#gauge('wxmedia_media_stored_bytes', 'Total size of the media files stored', async () => (await mediaStats()).bytes);
-    this.#gauge('wxmedia_apps', 'Apps this instance knows', async () => sources.apps());
+    this.#gauge('wxmedia_apps', 'Apps in the state store', () => sources.apps());
     this.#gauge('wxmedia_faults_active', 'Injected faults in force', async () => sources.faults());
   }
 
