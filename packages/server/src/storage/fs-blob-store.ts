@@ -3,6 +3,7 @@ import { mkdir, open, readdir, readFile, rm, stat, unlink } from 'node:fs/promis
 import { join } from 'node:path';
 import { MEDIA_ID_PATTERN, mediaIdCreatedAt } from '@wxmedia/protocol';
 import type { BlobInfo, BlobStore, BlobWriteMeta, ByteRange, OpenedBlob, StagedBlob } from './blob-store.ts';
+import { PRIVATE_DIR_MODE } from './file-modes.ts';
 import { FsStagedBlob, SIDECAR, writeDurably } from './fs-staged-blob.ts';
 
 export interface FsBlobStoreOptions {
@@ -37,8 +38,8 @@ export class FsBlobStore implements BlobStore {
   }
 
   async init(): Promise<void> {
-    await mkdir(this.#media, { recursive: true });
-    await mkdir(this.#staging, { recursive: true });
+    await mkdir(this.#media, { recursive: true, mode: PRIVATE_DIR_MODE });
+    await mkdir(this.#staging, { recursive: true, mode: PRIVATE_DIR_MODE });
     // Anything in staging belongs to a write that never committed: a crash, a kill -9, or an unawaited abort.
     const leftovers = await readdir(this.#staging);
     await Promise.all(leftovers.map((name) => rm(join(this.#staging, name), { recursive: true, force: true })));

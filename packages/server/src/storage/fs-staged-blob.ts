@@ -1,5 +1,6 @@
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './file-modes.ts';
 import { BlobTooLargeError, type BlobInfo, type BlobWriteMeta, type StagedBlob } from './blob-store.ts';
 
 /** Suffix of the JSON file holding a blob's BlobInfo, beside its bytes (in staging, then in its bucket). */
@@ -69,7 +70,7 @@ export class FsStagedBlob implements StagedBlob {
       id,
     };
     const sidecarPath = `${dataPath}${SIDECAR}`;
-    const handle = await open(sidecarPath, 'w');
+    const handle = await open(sidecarPath, 'w', PRIVATE_FILE_MODE);
     try {
       await handle.writeFile(JSON.stringify(info));
       await handle.sync();
@@ -77,7 +78,7 @@ export class FsStagedBlob implements StagedBlob {
       await handle.close();
     }
     // A new bucket directory must itself be durable in media/, or the renamed files could vanish with it.
-    if ((await mkdir(bucket, { recursive: true })) !== undefined) await syncDir(media);
+    if ((await mkdir(bucket, { recursive: true, mode: PRIVATE_DIR_MODE })) !== undefined) await syncDir(media);
     const target = join(bucket, id);
     await rename(sidecarPath, `${target}${SIDECAR}`);
     await rename(dataPath, target); // the commit point
@@ -88,7 +89,7 @@ export class FsStagedBlob implements StagedBlob {
 
 /** Streams `body` to a new file, at most `maxBytes`, then fsyncs it; on any failure the file is removed. */
 export async function writeDurably(path: string, body: AsyncIterable<Uint8Array>, maxBytes: number): Promise<number> {
-  const handle = await open(path, 'wx');
+  const handle = await open(path, 'wx', PRIVATE_FILE_MODE);
   let size = 0;
   try {
     try {
