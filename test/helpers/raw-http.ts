@@ -28,6 +28,8 @@ export interface RawOptions {
    * `end` half-closes (sends FIN), `destroy` resets right away.
    */
   readonly after?: 'end' | 'keep' | 'destroy';
+  /** Connect from this local address (e.g. `127.0.0.2`: another client, as far as the server can tell). */
+  readonly localAddress?: string;
 }
 
 /** The request line and headers, `Connection: close` and `Host` included. */
@@ -44,7 +46,7 @@ export function rawHead(method: string, target: string, headers: Record<string, 
  */
 export function rawRequest(port: number, pieces: ReadonlyArray<string | Uint8Array>, options: RawOptions = {}): Promise<RawResponse | undefined> {
   return new Promise((resolve) => {
-    const sock = connect(port, '127.0.0.1');
+    const sock = connect({ port, host: '127.0.0.1', ...(options.localAddress ? { localAddress: options.localAddress } : {}) });
     const chunks: Buffer[] = [];
     let settled = false;
     const finish = () => {

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import type { ResolvedOptions } from '../config.ts';
 import type { AppRegistry } from '../services/apps.ts';
+import type { CredentialLimiter } from '../services/credential-limiter.ts';
 import type { DefaultMediaService } from '../services/media.ts';
 import type { QuotaService } from '../services/quotas.ts';
 import type { TokenService } from '../services/tokens.ts';
@@ -18,6 +19,8 @@ export interface ServerContext {
   readonly media: DefaultMediaService;
   readonly blobs: BlobStore;
   readonly adminKey: string;
+  /** Counts failed credential checks per app and client address (45011 past the limit). */
+  readonly credentials: CredentialLimiter;
 }
 
 /** Which Content-Type a route's JSON replies carry (ContentTypes in config.ts). */

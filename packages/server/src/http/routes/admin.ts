@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sameSecret } from '@wxmedia/protocol';
 import { nowSeconds } from '../../clock.ts';
 import type { AppKind } from '../../config.ts';
+import { WxError, isWxError } from '../../errors.ts';
 import type { ServerContext } from '../context.ts';
 import { readSmallBody } from '../request.ts';
 import { jsonBytes } from '../reply.ts';
@@ -14,13 +15,32 @@ const APPID = /^[A-Za-z0-9_-]{1,64}$/;
 interface AdminFailure {
   readonly status: number;
   readonly errmsg: string;
+  /** Default: the status. */
+  readonly errcode?: number;
 }
+
+/** The subject the admin key's failed checks are counted under (per client address; see CredentialLimiter). */
+const ADMIN_SUBJECT = 'wxmedia-admin';
 
 export function adminRoutes(app: FastifyInstance, ctx: ServerContext, extras: { advanceClock?: (seconds: number) => void }): void {
   const guard = async (request: FastifyRequest, reply: FastifyReply): Promise<boolean> => {
     const auth = request.headers.authorization ?? '';
     const given = auth.startsWith('Bearer ') ? auth.slice(7).trim() : '';
-    if (given && sameSecret(given, ctx.adminKey)) return true;
+    let answer: Error | undefined;
+    try {
+      await ctx.credentials.check(ADMIN_SUBJECT, request.ip);
+      if (given && sameSecret(given, ctx.adminKey)) return true;
+      // Only a key that was given and is wrong counts as a guess; a request without one is not.
+      if (given) answer = await ctx.credentials.fail(ADMIN_SUBJECT, request.ip, new WxError('INVALID_CREDENTIAL'));
+    } catch (e) {
+      answer = e as Error;
+    }
+    if (isWxError(answer) && answer.code === 'MINUTE_QUOTA') {
+      reply.header('retry-after', String(ctx.credentials.secondsLeft()));
+      fail(request, reply, { status: 429, errcode: answer.errcode, errmsg: 'too many wrong admin keys from this address: retry next minute' });
+      return false;
+    }
+    if (answer !== undefined && !isWxError(answer)) throw answer;
     fail(request, reply, { status: 401, errmsg: 'admin key missing or wrong (Authorization: Bearer <key from <data>/admin.key>)' });
     return false;
   };
@@ -88,11 +108,12 @@ function ok(request: FastifyRequest, reply: FastifyReply, body: object): Fastify
 }
 
 function fail(request: FastifyRequest, reply: FastifyReply, failure: AdminFailure): FastifyReply {
-  request.wxErrcode = failure.status;
+  const errcode = failure.errcode ?? failure.status;
+  request.wxErrcode = errcode;
   return reply
     .code(failure.status)
     .header('content-type', 'application/json; charset=utf-8')
-    .send(jsonBytes({ errcode: failure.status, errmsg: `${failure.errmsg} rid: ${request.id}` }));
+    .send(jsonBytes({ errcode, errmsg: `${failure.errmsg} rid: ${request.id}` }));
 }
 
 async function jsonBody(request: FastifyRequest): Promise<Record<string, unknown> | undefined> {

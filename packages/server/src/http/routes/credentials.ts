@@ -5,16 +5,19 @@ import type { ServerContext } from '../context.ts';
 /**
  * The checks /cgi-bin/token and /cgi-bin/stable_token share, in WeChat's order: grant_type (40002), appid missing
  * (41002) or unknown (40013) — the appid is checked before the secret — then secret missing (41004) or wrong (40125).
+ * An app and client address past their wrong secrets for the minute get 45011 instead, whatever the secret
+ * (CredentialLimiter).
  */
 export async function checkCredentials(
   ctx: ServerContext,
-  input: { grantType: unknown; appid: unknown; secret: unknown },
+  input: { grantType: unknown; appid: unknown; secret: unknown; client: string },
 ): Promise<App> {
   if (input.grantType !== 'client_credential') throw new WxError('INVALID_GRANT_TYPE');
   if (typeof input.appid !== 'string' || input.appid === '') throw new WxError('APPID_MISSING');
   const app = await ctx.apps.get(input.appid);
   if (!app) throw new WxError('INVALID_APPID');
+  await ctx.credentials.check(app.appid, input.client);
   if (typeof input.secret !== 'string' || input.secret === '') throw new WxError('APPSECRET_MISSING');
-  if (!ctx.apps.checkSecret(app, input.secret)) throw new WxError('INVALID_APPSECRET');
+  if (!ctx.apps.checkSecret(app, input.secret)) throw await ctx.credentials.fail(app.appid, input.client, new WxError('INVALID_APPSECRET'));
   return app;
 }

@@ -18,6 +18,7 @@ export function tokenRoute(app: FastifyInstance, ctx: ServerContext): void {
         grantType: queryParam(request, 'grant_type'),
         appid: queryParam(request, 'appid'),
         secret: queryParam(request, 'secret'),
+        client: request.ip,
       });
       await ctx.quotas.charge(found.appid, PATHS.token);
       const issued = await ctx.tokens.issue(found);
