@@ -23,6 +23,12 @@ export interface ServeFlags {
   cloudEnv?: CloudEnvConfig[];
   timeTravel?: boolean;
   logLevel?: string;
+  allowSharedDataDir?: boolean;
+  maxConnections?: string;
+  headersTimeout?: string;
+  idleTimeout?: string;
+  minBodyRate?: string;
+  credentialFailuresPerMinute?: string;
 }
 
 export interface ServeSettings {
@@ -43,7 +49,8 @@ export function parseAppFlag(text: string): AppConfig {
 /**
  * Flags win over environment variables, which win over the config file (`--config`, `WXMEDIA_CONFIG`):
  * WXMEDIA_HOST, WXMEDIA_PORT, WXMEDIA_DATA, WXMEDIA_APPS (comma-separated APPID:SECRET), WXMEDIA_SIGNING_KEY,
- * WXMEDIA_ADMIN_KEY, WXMEDIA_LOG_LEVEL, WXMEDIA_TIME_TRAVEL=1.
+ * WXMEDIA_ADMIN_KEY, WXMEDIA_LOG_LEVEL, WXMEDIA_TIME_TRAVEL=1, WXMEDIA_ALLOW_SHARED_DATA_DIR=1, WXMEDIA_MAX_CONNECTIONS,
+ * WXMEDIA_HEADERS_TIMEOUT, WXMEDIA_IDLE_TIMEOUT, WXMEDIA_MIN_BODY_RATE, WXMEDIA_CREDENTIAL_FAILURES_PER_MINUTE.
  */
 export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv): ServeSettings {
   const file = readConfigFile(flags.config ?? env['WXMEDIA_CONFIG']);
@@ -63,6 +70,13 @@ export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv):
   const signingKey = env['WXMEDIA_SIGNING_KEY'] ?? str(file, 'signingKey');
   const adminKey = env['WXMEDIA_ADMIN_KEY'] ?? str(file, 'adminKey');
   const logLevel = flags.logLevel ?? env['WXMEDIA_LOG_LEVEL'] ?? str(file, 'logLevel') ?? 'info';
+  const allowSharedDataDir = flags.allowSharedDataDir ?? (env['WXMEDIA_ALLOW_SHARED_DATA_DIR'] === '1' || file['allowSharedDataDir'] === true);
+  const fileTimeouts = (file['timeouts'] ?? {}) as Record<string, unknown>;
+  const timeouts = {
+    ...setting(flags.headersTimeout, env['WXMEDIA_HEADERS_TIMEOUT'], num(fileTimeouts, 'headersSeconds'), 'headersSeconds', '--headers-timeout'),
+    ...setting(flags.idleTimeout, env['WXMEDIA_IDLE_TIMEOUT'], num(fileTimeouts, 'idleSeconds'), 'idleSeconds', '--idle-timeout'),
+    ...setting(flags.minBodyRate, env['WXMEDIA_MIN_BODY_RATE'], num(fileTimeouts, 'minBodyBytesPerSecond'), 'minBodyBytesPerSecond', '--min-body-rate'),
+  };
 
   const server: ServerOptions = {
     dataDir,
@@ -70,6 +84,16 @@ export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv):
     cloudEnvs,
     timeTravel,
     logLevel,
+    allowSharedDataDir,
+    timeouts,
+    ...setting(flags.maxConnections, env['WXMEDIA_MAX_CONNECTIONS'], num(file, 'maxConnections'), 'maxConnections', '--max-connections'),
+    ...setting(
+      flags.credentialFailuresPerMinute,
+      env['WXMEDIA_CREDENTIAL_FAILURES_PER_MINUTE'],
+      num(file, 'credentialFailuresPerMinute'),
+      'credentialFailuresPerMinute',
+      '--credential-failures-per-minute',
+    ),
     ...(signingKey ? { signingKey } : {}),
     ...(adminKey ? { adminKey } : {}),
     ...pick(file, ['maxBytes', 'dailyQuotas', 'contentTypes', 'sweepIntervalSeconds']),
@@ -106,6 +130,15 @@ function num(file: Record<string, unknown>, key: string): number | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== 'number') throw new CliError(`config key "${key}" must be a number`);
   return v;
+}
+
+/** A numeric setting from its flag, env variable or config key (in that order), as `{[key]: n}`, or `{}` if unset. */
+function setting<K extends string>(flag: string | undefined, env: string | undefined, fromFile: number | undefined, key: K, name: string): Partial<Record<K, number>> {
+  const text = flag ?? env;
+  if (text === undefined) return fromFile === undefined ? {} : ({ [key]: fromFile } as Record<K, number>);
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n)) throw new CliError(`${name} "${text}" must be a number`);
+  return { [key]: n } as Record<K, number>;
 }
 
 function pick(file: Record<string, unknown>, keys: readonly string[]): Partial<ServerOptions> {

@@ -23,9 +23,41 @@ export interface ContentTypes {
   readonly api: string;
 }
 
+/**
+ * Bounds on slow and idle clients. None caps a whole request: a slow upload may take as long as it needs while its
+ * bytes keep coming. Seconds may be fractional.
+ */
+export interface Timeouts {
+  /** The request line and headers must arrive within this many seconds. Default 60. */
+  readonly headersSeconds: number;
+  /**
+   * Longest wait for the next bytes of a request body. A connection on which nothing moves either way for longer
+   * than this and the headers timeout (a download nobody reads) is closed. Default 60.
+   */
+  readonly idleSeconds: number;
+  /**
+   * Once a body has kept the server waiting idleSeconds in all, it must average at least this many bytes per second
+   * of waiting. Default 1024; 0 turns the bound off.
+   */
+  readonly minBodyBytesPerSecond: number;
+}
+
+/** Defaults of the options below that are not WeChat's facts (those live in @wxmedia/protocol). */
+export const SERVER_DEFAULTS = {
+  timeouts: { headersSeconds: 60, idleSeconds: 60, minBodyBytesPerSecond: 1024 } satisfies Timeouts,
+  maxConnections: 10_000,
+  credentialFailuresPerMinute: 10,
+  sweepIntervalSeconds: 60,
+} as const;
+
 export interface ServerOptions {
-  /** Where media bytes (`media/`), staging files and the embedded state database live. */
+  /**
+   * Where media bytes (`media/`), staging files, the embedded state database and `admin.key` live. Created 0700;
+   * an existing one that other users can enter or read is refused unless `allowSharedDataDir`.
+   */
   readonly dataDir: string;
+  /** Start even when the data directory is open to the group or others (docs/security.md). Default false. */
+  readonly allowSharedDataDir?: boolean;
   /** Apps to create or update at start. With none here and none stored, a development app is made and kept. */
   readonly apps?: readonly AppConfig[];
   /** Cloud environments for the wx-server-sdk gateway (each app also has an implicit env named after its appid). */
@@ -48,6 +80,15 @@ export interface ServerOptions {
   readonly contentTypes?: Partial<ContentTypes>;
   /** How often the expiry sweeper runs, in seconds. Default 60. */
   readonly sweepIntervalSeconds?: number;
+  readonly timeouts?: Partial<Timeouts>;
+  /** Open connections at most; one more is answered 503 and closed. Default 10 000. */
+  readonly maxConnections?: number;
+  /**
+   * Failed credential checks (wrong secret, cloud-call signature or admin key) allowed per minute for one appid and
+   * client address; past it, that pair gets 45011 for the rest of the minute whatever it sends. Default 10; 0: no
+   * limit.
+   */
+  readonly credentialFailuresPerMinute?: number;
   /** Storage back ends; default: filesystem blobs and embedded LMDB state under dataDir. */
   readonly blobStore?: BlobStore;
   readonly stateStore?: StateStore;
@@ -59,6 +100,7 @@ export interface ServerOptions {
 /** Options with every default filled in and every value checked. */
 export interface ResolvedOptions {
   readonly dataDir: string;
+  readonly allowSharedDataDir: boolean;
   readonly apps: readonly AppConfig[];
   readonly cloudEnvs: readonly CloudEnvConfig[];
   readonly timeTravel: boolean;
@@ -68,6 +110,9 @@ export interface ResolvedOptions {
   readonly dailyQuotas: Readonly<Record<QuotaPath, number>>;
   readonly contentTypes: ContentTypes;
   readonly sweepIntervalSeconds: number;
+  readonly timeouts: Timeouts;
+  readonly maxConnections: number;
+  readonly credentialFailuresPerMinute: number;
 }
 
 export class ConfigError extends Error {
@@ -98,10 +143,23 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
   for (const [type, n] of Object.entries(maxBytes)) positiveInt(n, `size limit of ${type}`);
   const dailyQuotas = { ...DEFAULT_DAILY_QUOTAS, ...options.dailyQuotas };
   for (const [path, n] of Object.entries(dailyQuotas)) positiveInt(n, `daily quota of ${path}`);
-  const sweepIntervalSeconds = options.sweepIntervalSeconds ?? 60;
+  const sweepIntervalSeconds = options.sweepIntervalSeconds ?? SERVER_DEFAULTS.sweepIntervalSeconds;
   positiveInt(sweepIntervalSeconds, 'sweep interval');
+  const timeouts: Timeouts = { ...SERVER_DEFAULTS.timeouts, ...options.timeouts };
+  positiveSeconds(timeouts.headersSeconds, 'headers timeout');
+  positiveSeconds(timeouts.idleSeconds, 'idle timeout');
+  if (!Number.isFinite(timeouts.minBodyBytesPerSecond) || timeouts.minBodyBytesPerSecond < 0) {
+    throw new ConfigError(`minimum body rate must be 0 (off) or a positive number of bytes per second, got ${timeouts.minBodyBytesPerSecond}`);
+  }
+  const maxConnections = options.maxConnections ?? SERVER_DEFAULTS.maxConnections;
+  positiveInt(maxConnections, 'max connections');
+  const credentialFailuresPerMinute = options.credentialFailuresPerMinute ?? SERVER_DEFAULTS.credentialFailuresPerMinute;
+  if (!Number.isSafeInteger(credentialFailuresPerMinute) || credentialFailuresPerMinute < 0) {
+    throw new ConfigError(`credential failures per minute must be 0 (no limit) or a positive integer, got ${credentialFailuresPerMinute}`);
+  }
   return {
     dataDir: options.dataDir,
+    allowSharedDataDir: options.allowSharedDataDir ?? false,
     apps: options.apps ?? [],
     cloudEnvs: options.cloudEnvs ?? [],
     timeTravel: options.timeTravel ?? false,
@@ -111,7 +169,15 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     dailyQuotas,
     contentTypes: { media: 'text/plain', api: 'application/json; encoding=utf-8', ...options.contentTypes },
     sweepIntervalSeconds,
+    timeouts,
+    maxConnections,
+    credentialFailuresPerMinute,
   };
+}
+
+/** Up to a day: Node's timers cannot go past 24.8 days, and no client needs more. */
+function positiveSeconds(n: number, what: string): void {
+  if (!Number.isFinite(n) || n <= 0 || n > 86_400) throw new ConfigError(`${what} must be more than 0 and at most 86400 seconds, got ${n}`);
 }
 
 function positiveInt(n: number, what: string): void {

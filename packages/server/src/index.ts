@@ -1,5 +1,5 @@
 export { createServer, type WxMediaServer } from './server.ts';
-export { resolveOptions, ConfigError, type ServerOptions, type AppConfig, type AppKind, type ContentTypes } from './config.ts';
+export { resolveOptions, ConfigError, SERVER_DEFAULTS, type ServerOptions, type AppConfig, type AppKind, type ContentTypes, type Timeouts } from './config.ts';
 export { ManualClock, OffsetClock, systemClock, type Clock } from './clock.ts';
 export { WxError } from './errors.ts';
 export { CLOUD_GATEWAY_PATH, type CloudEnvConfig } from './cloud/gateway.ts';

@@ -5,6 +5,7 @@ import { REDACTED } from '@wxmedia/protocol';
 import { OffsetClock, ManualClock, nowSeconds, systemClock, type Clock } from './clock.ts';
 import { ConfigError, resolveOptions, type ResolvedOptions, type ServerOptions } from './config.ts';
 import { implicitCloudEnv } from './cloud/envs.ts';
+import { prepareDataDir } from './data-dir.ts';
 import { registerCloudGateway, type CloudEnvConfig } from './cloud/gateway.ts';
 import { buildHttpApp } from './http/app.ts';
 import type { ServerContext } from './http/context.ts';
@@ -16,6 +17,7 @@ import { quotaRoutes } from './http/routes/quota.ts';
 import { stableTokenRoute } from './http/routes/stable-token.ts';
 import { tokenRoute } from './http/routes/token.ts';
 import { AppRegistry, type App } from './services/apps.ts';
+import { CredentialLimiter } from './services/credential-limiter.ts';
 import { loadAdminKey, loadSigningKey } from './services/keys.ts';
 import { DefaultMediaService } from './services/media.ts';
 import { QuotaService } from './services/quotas.ts';
@@ -53,6 +55,7 @@ export async function createServer(input: ServerOptions): Promise<WxMediaServer>
       // Belt and braces: routes log redacted URLs, and these paths never leave the process in clear.
       redact: { paths: ['secret', '*.secret', 'access_token', '*.access_token', 'req.headers.authorization'], censor: REDACTED },
     });
+  await prepareDataDir(options.dataDir, { allowShared: options.allowSharedDataDir });
   const state = input.stateStore ?? new LmdbStateStore({ path: join(options.dataDir, 'state') });
   const blobs = input.blobStore ?? new FsBlobStore({ dir: options.dataDir });
   try {
@@ -86,7 +89,8 @@ async function assemble(
   const tokens = new TokenService({ state, apps, clock, key });
   const quotas = new QuotaService({ state, clock, limits: options.dailyQuotas });
   const media = new DefaultMediaService({ blobs, apps, clock, key, maxBytes: options.maxBytes });
-  const ctx: ServerContext = { options, clock, logger, apps, tokens, quotas, media, blobs, adminKey };
+  const credentials = new CredentialLimiter({ state, clock, logger, perMinute: options.credentialFailuresPerMinute });
+  const ctx: ServerContext = { options, clock, logger, apps, tokens, quotas, media, blobs, adminKey, credentials };
 
   const app = buildHttpApp(ctx);
   healthRoute(app);
@@ -101,6 +105,7 @@ async function assemble(
     env: async (env) => cloudEnv(env, options.cloudEnvs, apps),
     media,
     quotas,
+    credentials,
     clock,
     logger,
   });

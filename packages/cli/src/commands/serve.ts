@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CloudEnvFlagError, ConfigError, createServer, parseCloudEnvFlag, type CloudEnvConfig } from '@wxmedia/server';
+import { CloudEnvFlagError, ConfigError, SERVER_DEFAULTS, createServer, parseCloudEnvFlag, type CloudEnvConfig } from '@wxmedia/server';
 import { CliError, DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, resolveServeSettings, type ServeFlags } from '../serve-config.ts';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -25,6 +25,15 @@ export function addServeCommand(program: Command): void {
     .option('--config <file>', 'JSON config file (WXMEDIA_CONFIG); flags and env win over it')
     .option('--time-travel', 'allow POST /wxmedia/admin/clock to move time forward (reproduce 42001, expiry)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|silent (WXMEDIA_LOG_LEVEL, default info)')
+    .option('--allow-shared-data-dir', 'start even if other users can read the data directory (WXMEDIA_ALLOW_SHARED_DATA_DIR=1; docs/security.md)')
+    .option('--max-connections <n>', `open connections at most; more are answered 503 (WXMEDIA_MAX_CONNECTIONS, default ${SERVER_DEFAULTS.maxConnections})`)
+    .option('--headers-timeout <seconds>', `request headers must arrive within (WXMEDIA_HEADERS_TIMEOUT, default ${SERVER_DEFAULTS.timeouts.headersSeconds})`)
+    .option('--idle-timeout <seconds>', `longest wait for body bytes or any traffic (WXMEDIA_IDLE_TIMEOUT, default ${SERVER_DEFAULTS.timeouts.idleSeconds})`)
+    .option('--min-body-rate <bytes>', `slowest average body rate, per second; 0: off (WXMEDIA_MIN_BODY_RATE, default ${SERVER_DEFAULTS.timeouts.minBodyBytesPerSecond})`)
+    .option(
+      '--credential-failures-per-minute <n>',
+      `wrong secrets per app and address before 45011; 0: no limit (WXMEDIA_CREDENTIAL_FAILURES_PER_MINUTE, default ${SERVER_DEFAULTS.credentialFailuresPerMinute})`,
+    )
     .action(async (flags: ServeFlags) => {
       const settings = resolveServeSettings(flags, process.env);
       let server;

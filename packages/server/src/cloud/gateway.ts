@@ -4,17 +4,20 @@ import { RID_PATTERN, newRid, redact } from '@wxmedia/protocol';
 import { nowSeconds, type Clock } from '../clock.ts';
 // For FastifyRequest.wxErrcode (the access log's errcode), declared by the HTTP layer.
 import type {} from '../http/context.ts';
+import { isWxError } from '../errors.ts';
+import type { CredentialLimiter } from '../services/credential-limiter.ts';
 import type { MediaService } from '../services/media-types.ts';
 import { authenticateGatewayRequest } from './authenticate.ts';
+import { BodyTimeoutError, requestBody } from '../http/body.ts';
 import { continueBody } from '../http/expect-continue.ts';
-import { drain } from '../http/request.ts';
+import { clientGone, drain } from '../http/request.ts';
 import { dispatchCloudCall, isImplementedApi, type QuotaCharger } from './dispatch.ts';
 import { isApiAllowed } from './envs.ts';
 import { decodeFunctionToken } from './function-token.ts';
 import { CLOUD_CALL_ERROR_CODES, CloudGatewayError, TCB_GATEWAY_ERRORS } from './gateway-errors.ts';
 import { API_TYPE_OPEN_API, ProtobufError, decodeCommApiData, encodeCommOpenApiResp, type CommOpenApiResp } from './protobuf.ts';
 import { readGatewayForm, textField, binaryField } from './request-body.ts';
-import { gatewayCodeResp } from './result.ts';
+import { gatewayCodeResp, wechatErrorResp } from './result.ts';
 
 /**
  * The cloud-call gateway: what an unmodified wx-server-sdk talks to (protocol: docs/cloud-call.md).
@@ -44,6 +47,8 @@ export interface CloudGatewayDeps {
   readonly media: MediaService;
   /** The daily quotas HTTPS calls spend: a cloud upload or get counts against the same ones. Absent: no quota. */
   readonly quotas?: QuotaCharger;
+  /** Limits wrong secretIds and signatures per app and client address, with the HTTPS API's secrets. Absent: none. */
+  readonly credentials?: CredentialLimiter;
   readonly clock: Clock;
   readonly logger: Logger;
   /**
@@ -85,9 +90,9 @@ async function handle(request: FastifyRequest, reply: FastifyReply, deps: CloudG
     const auth = await authenticateGatewayRequest(request, deps);
     Object.assign(log, { env: auth.env.env, appid: auth.env.appid });
     continueBody(request.raw);
-    const form = await readGatewayForm(request.headers['content-type'], request.raw, { maxBytes, maxFieldBytes: MAX_TEXT_FIELD_BYTES });
+    const form = await readGatewayForm(request.headers['content-type'], requestBody(request), { maxBytes, maxFieldBytes: MAX_TEXT_FIELD_BYTES });
     bodyRead = true;
-    auth.verifyBody(form);
+    await auth.verifyBody(form);
 
     if (textField(form, 'action') !== ACTION_OPEN_API) throw new CloudGatewayError('INVALID_PARAM', `action ${JSON.stringify(textField(form, 'action'))}`);
     const envName = textField(form, 'envname');
@@ -125,6 +130,14 @@ async function handle(request: FastifyRequest, reply: FastifyReply, deps: CloudG
     request.wxErrcode = typeof log['errcode'] === 'number' ? log['errcode'] : resp.errorCode;
     return reply.code(200).header('content-type', 'application/octet-stream').send(encodeCommOpenApiResp(resp));
   } catch (e) {
+    // The client's pace or its vanished connection: the HTTP layer answers those (408, or nobody to answer).
+    if (e instanceof BodyTimeoutError || clientGone(e, request)) throw e;
+    if (isWxError(e)) {
+      // A credential lock-out (45011): WeChat's errcode, inside a gateway reply like any WeChat error.
+      log['errcode'] = request.wxErrcode = e.errcode;
+      if (!bodyRead && !(await drain(request, maxBytes))) reply.header('connection', 'close');
+      return reply.code(200).header('content-type', 'application/octet-stream').send(encodeCommOpenApiResp(wechatErrorResp(e, rid)));
+    }
     const error = e instanceof CloudGatewayError ? e : e instanceof ProtobufError ? new CloudGatewayError('INVALID_PARAM', e.message) : undefined;
     if (!error) logInternal(request, e);
     const kind = error?.kind ?? 'SYSTEM_ERROR';

@@ -25,10 +25,17 @@ export function errorEnvelope(error: Pick<WxError, 'errcode' | 'errmsg'>, rid: s
   return { errcode: error.errcode, errmsg: errmsgWithRid(error.errmsg, rid) };
 }
 
-export function sendError(request: FastifyRequest, reply: FastifyReply, ctx: ServerContext, error: Pick<WxError, 'errcode' | 'errmsg'>): FastifyReply {
+/** The envelope, as HTTP 200 like every WeChat error; `status` only for HTTP-level trouble (docs/errcodes.md). */
+export function sendError(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  ctx: ServerContext,
+  error: Pick<WxError, 'errcode' | 'errmsg'>,
+  options: { status?: number } = {},
+): FastifyReply {
   request.wxErrcode = error.errcode;
   return reply
-    .code(200)
+    .code(options.status ?? 200)
     .header('content-type', jsonContentType(request, ctx))
     .send(jsonBytes(errorEnvelope(error, request.id)));
 }
