@@ -8,6 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npx --no-install tsc -p tsconfig.json
+# The dashboard is browser code (DOM types, Preact JSX): it has a project of its own.
+npx --no-install tsc -p packages/dashboard/tsconfig.json
 mapfile -t files < <(find packages test -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 if [ "${#files[@]}" -eq 0 ]; then echo "no test files found" >&2; exit 1; fi
 

@@ -170,3 +170,32 @@ describe('cloud calls spend the same daily quotas as HTTPS', () => {
     }
   });
 });
+
+describe('injected faults reach cloud functions as wx-server-sdk would surface the real errors', () => {
+  it('a fault on /cgi-bin/media/upload fires on cloud uploadTempMedia: errCode/errMsg, then the call record', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wxmedia-cloud-fault-'));
+    const server = await createServer({ dataDir: join(dir, 'data'), apps: [APP], logLevel: 'silent' });
+    try {
+      const { url } = await server.listen({ host: '127.0.0.1', port: 0 });
+      const admin = (method: string, path: string, body?: object) =>
+        fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${server.adminKey}` }, ...(body ? { body: JSON.stringify(body) } : {}) }).then((r) => r.json() as Promise<Record<string, unknown>>);
+      const added = await admin('POST', '/wxmedia/admin/faults', { api: '/cgi-bin/media/upload', errcode: 45009, count: 1 });
+      const env = sdkEnv(url, APP.appid, APP.secret);
+      const faulted = await invoke(MEDIA_FN, { call: 'upload', base64: image('png').toString('base64'), rethrow: true }, env);
+      assert.equal(faulted.threw?.['errCode'], ERRCODES.DAILY_QUOTA.errcode, JSON.stringify(faulted));
+      const errMsg = String(faulted.threw?.['errMsg']);
+      assert.match(errMsg, /^openapi\.customerServiceMessage\.uploadTempMedia:fail reach max api daily quota limit rid: [0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}$/);
+      const rid = errMsg.slice(-26);
+      const call = (await admin('GET', `/wxmedia/admin/calls/${rid}`))['call'] as Record<string, unknown>;
+      assert.equal(call['channel'], 'cloud');
+      assert.equal(call['api'], CLOUD_APIS.uploadTempMedia);
+      assert.equal(call['errcode'], 45009);
+      assert.equal(call['fault'], (added['fault'] as { id: string }).id);
+      const ok = await invoke(MEDIA_FN, { call: 'upload', base64: image('png').toString('base64') }, env);
+      assert.equal(ok.returned?.['errCode'], 0, 'count 1: spent');
+    } finally {
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

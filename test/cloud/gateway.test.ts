@@ -45,7 +45,7 @@ class MemoryMedia implements MediaService {
     if (bytes.length === 0) throw new WxError('EMPTY_MEDIA_DATA');
     const mediaId = randomBytes(48).toString('base64url');
     this.files.set(mediaId, { appid: input.appid, contentType: format.mime, ext: format.ext, bytes, filename: input.filename });
-    return { type: 'image', mediaId, createdAt: 1_790_000_000 };
+    return { type: 'image', mediaId, createdAt: 1_790_000_000, size: bytes.length };
   }
   async open(appid: string, mediaId: string | undefined): Promise<OpenMediaResult> {
     const f = mediaId === undefined ? undefined : this.files.get(mediaId);

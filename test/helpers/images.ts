@@ -149,3 +149,22 @@ export function gif(options: ImageOptions = {}): Buffer {
   // Before the trailer's image: after the header + logical screen + colour table (13 + 6 bytes).
   return Buffer.concat([GIF_1X1.subarray(0, 19), ...blocks, GIF_1X1.subarray(19)]);
 }
+
+/**
+ * A small MP4 that file-type recognises (an `ftyp` box with the isom brand, then an `mdat` box of `bodyBytes`
+ * bytes), for official-account video uploads.
+ */
+export function mp4(bodyBytes = 64): Buffer {
+  const ftyp = Buffer.alloc(24);
+  ftyp.writeUInt32BE(24, 0);
+  ftyp.write('ftyp', 4);
+  ftyp.write('isom', 8);
+  ftyp.writeUInt32BE(512, 12);
+  ftyp.write('isommp41', 16);
+  const mdatHead = Buffer.alloc(8);
+  mdatHead.writeUInt32BE(8 + bodyBytes, 0);
+  mdatHead.write('mdat', 4);
+  const body = Buffer.alloc(bodyBytes);
+  for (let i = 0; i < bodyBytes; i++) body[i] = (i * 31 + 7) & 0xff;
+  return Buffer.concat([ftyp, mdatHead, body]);
+}

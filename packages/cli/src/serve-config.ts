@@ -22,6 +22,9 @@ export interface ServeFlags {
   config?: string;
   cloudEnv?: CloudEnvConfig[];
   timeTravel?: boolean;
+  ephemeral?: boolean;
+  metrics?: string;
+  recentCalls?: string;
   logLevel?: string;
   allowSharedDataDir?: boolean;
   maxConnections?: string;
@@ -49,8 +52,9 @@ export function parseAppFlag(text: string): AppConfig {
 /**
  * Flags win over environment variables, which win over the config file (`--config`, `WXMEDIA_CONFIG`):
  * WXMEDIA_HOST, WXMEDIA_PORT, WXMEDIA_DATA, WXMEDIA_APPS (comma-separated APPID:SECRET), WXMEDIA_SIGNING_KEY,
- * WXMEDIA_ADMIN_KEY, WXMEDIA_LOG_LEVEL, WXMEDIA_TIME_TRAVEL=1, WXMEDIA_ALLOW_SHARED_DATA_DIR=1, WXMEDIA_MAX_CONNECTIONS,
- * WXMEDIA_HEADERS_TIMEOUT, WXMEDIA_IDLE_TIMEOUT, WXMEDIA_MIN_BODY_RATE, WXMEDIA_CREDENTIAL_FAILURES_PER_MINUTE.
+ * WXMEDIA_ADMIN_KEY, WXMEDIA_LOG_LEVEL, WXMEDIA_TIME_TRAVEL=1, WXMEDIA_EPHEMERAL=1, WXMEDIA_METRICS, WXMEDIA_RECENT_CALLS,
+ * WXMEDIA_ALLOW_SHARED_DATA_DIR=1, WXMEDIA_MAX_CONNECTIONS, WXMEDIA_HEADERS_TIMEOUT, WXMEDIA_IDLE_TIMEOUT,
+ * WXMEDIA_MIN_BODY_RATE, WXMEDIA_CREDENTIAL_FAILURES_PER_MINUTE.
  */
 export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv): ServeSettings {
   const file = readConfigFile(flags.config ?? env['WXMEDIA_CONFIG']);
@@ -70,6 +74,14 @@ export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv):
   const signingKey = env['WXMEDIA_SIGNING_KEY'] ?? str(file, 'signingKey');
   const adminKey = env['WXMEDIA_ADMIN_KEY'] ?? str(file, 'adminKey');
   const logLevel = flags.logLevel ?? env['WXMEDIA_LOG_LEVEL'] ?? str(file, 'logLevel') ?? 'info';
+  const ephemeral = flags.ephemeral ?? (env['WXMEDIA_EPHEMERAL'] === '1' || file['ephemeral'] === true);
+  const metrics = flags.metrics ?? env['WXMEDIA_METRICS'] ?? str(file, 'metrics');
+  if (metrics !== undefined && metrics !== 'public' && metrics !== 'admin' && metrics !== 'off') throw new CliError(`--metrics must be public, admin or off, got "${metrics}"`);
+  const recentText = flags.recentCalls ?? env['WXMEDIA_RECENT_CALLS'] ?? num(file, 'recentCalls')?.toString();
+  const recentCalls = recentText === undefined ? undefined : Number(recentText);
+  if (recentCalls !== undefined && (!/^\d+$/.test(recentText!) || recentCalls < 1 || recentCalls > 1_000_000)) {
+    throw new CliError(`--recent-calls "${recentText}" must be a number from 1 to 1000000`);
+  }
   const allowSharedDataDir = flags.allowSharedDataDir ?? (env['WXMEDIA_ALLOW_SHARED_DATA_DIR'] === '1' || file['allowSharedDataDir'] === true);
   const fileTimeouts = (file['timeouts'] ?? {}) as Record<string, unknown>;
   const timeouts = {
@@ -84,6 +96,9 @@ export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv):
     cloudEnvs,
     timeTravel,
     logLevel,
+    ...(ephemeral ? { ephemeral } : {}),
+    ...(metrics ? { metrics } : {}),
+    ...(recentCalls ? { recentCalls } : {}),
     allowSharedDataDir,
     timeouts,
     ...setting(flags.maxConnections, env['WXMEDIA_MAX_CONNECTIONS'], num(file, 'maxConnections'), 'maxConnections', '--max-connections'),

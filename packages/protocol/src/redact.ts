@@ -6,11 +6,12 @@
  * would log those in clear. The name is decoded the same way (`+` is a space, `%XX` a byte; repeatedly, so that
  * `%2573ecret` counts too), lower-cased, and stripped of everything but letters, which also covers `access_token[]`,
  * `ACCESS_TOKEN` and ` secret `: spellings the server does not accept as credentials but that still carry one.
- * What is left is sensitive when it names a token, a secret, a password, a signature or a key (`key=`, `adminKey=`).
+ * What is left is sensitive when it names a token, a secret, a password, a signature, a key (`key=`, `adminKey=`), a
+ * credential, an authorization or a cookie. The same rule judges header names (the calls record shows headers).
  *
  * Values run to the next `&` (Octokit's lesson: tokens contain `-` and `_`, so `\w+` would leave half behind).
  */
-const SENSITIVE_NAME = /token|secret|passw|signature|credential|key$/;
+const SENSITIVE_NAME = /token|secret|passw|sign|credential|key|authorization|cookie/;
 const SENSITIVE_JSON = /("(?:access_token|secret|appsecret|secretKey|secret_key|accessToken|key|adminKey)"\s*:\s*")[^"]*"/gi;
 const AUTH_HEADER_CREDENTIAL = /(Credential=)[^/,\s]+/g;
 /** `name=value` after `?`, `&` or `#` in free text; the value stops at a delimiter, a quote or whitespace. */
@@ -19,7 +20,10 @@ const MAX_DECODE_ROUNDS = 3;
 
 export const REDACTED = '[REDACTED]';
 
-/** True when a query parameter or form field with this raw (possibly percent-encoded) name carries a credential. */
+/**
+ * True when a query parameter, form field or header with this name (raw and possibly percent-encoded, or already
+ * decoded) carries a credential.
+ */
 export function isSensitiveParam(rawName: string): boolean {
   return SENSITIVE_NAME.test(decodeName(rawName).toLowerCase().replace(/[^a-z]/g, ''));
 }

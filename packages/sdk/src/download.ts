@@ -4,6 +4,8 @@ import { rename, rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { OPERATIONS } from './operations.ts';
+import { redact } from '@wxmedia/protocol';
+import { UnexpectedResponseError } from './errors.ts';
 import { readCapped, readMediaReply, type MediaReply, type ReadContext } from './reply-reader.ts';
 import type { RequestSender } from './request-sender.ts';
 
@@ -42,7 +44,17 @@ function get<T>(sender: RequestSender, call: DownloadCall, read: (m: MediaReply,
     op: OPERATIONS.getTempMedia,
     query: { media_id: call.mediaId },
     signal: call.signal,
-    read: async (res, ctx) => read(await readMediaReply(res, ctx), ctx),
+    read: async (res, ctx) => {
+      const reply = await readMediaReply(res, ctx);
+      if (!('videoUrl' in reply)) return read(reply, ctx);
+      // An official account's video comes as its download address: follow it (without the token), so callers
+      // receive the bytes either way.
+      const url = reply.videoUrl;
+      const followCtx: ReadContext = { ...ctx, method: 'GET', url, request: `GET ${redact(url)}` };
+      const video = await readMediaReply(await sender.fetchUrl(url, ctx.api, call.signal), followCtx);
+      if ('videoUrl' in video) throw new UnexpectedResponseError({ api: ctx.api, request: followCtx.request, status: 200, detail: 'video_url led to another video_url' });
+      return read(video, followCtx);
+    },
   });
 }
 

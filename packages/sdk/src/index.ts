@@ -27,5 +27,28 @@ export type { SdkLogger } from './request-sender.ts';
 export type { Transport, TransportRequest, TransportResponse } from './transport.ts';
 export { createUndiciTransport, type UndiciTransportOptions } from './undici-transport.ts';
 export { OPERATIONS, type Operation, type OperationName } from './operations.ts';
-export { WxMediaAdminClient, type AdminClientOptions, type AppKind, type AppSummary, type CreatedApp } from './admin-client.ts';
+export {
+  WxMediaAdminClient,
+  type AdminClientOptions,
+  type AppKind,
+  type AppSummary,
+  type CreatedApp,
+  type CallListQuery,
+  type MediaListQuery,
+} from './admin-client.ts';
+export type {
+  AppDetail,
+  LaneState,
+  QuotaState,
+  CallRecord,
+  ClockState,
+  Fault,
+  FaultSpec,
+  FaultApi,
+  MediaEntry,
+  MediaKind,
+  Overview,
+  MinuteStats,
+  ResetResult,
+} from '@wxmedia/protocol';
 export type { CloudUploadTempMediaResult, CloudGetTempMediaResult, AccessTokenReply, QuotaGetReply, ErrorEnvelope, MediaType } from '@wxmedia/protocol';

@@ -32,6 +32,14 @@ export async function readJsonReply(res: TransportResponse, ctx: ReadContext): P
   return parsed;
 }
 
+/**
+ * An official account's video, answered as its download address (`{"video_url": …}`), as WeChat documents for
+ * 获取临时素材: https://developers.weixin.qq.com/doc/service/api/material/temporary/api_getmedia
+ */
+export interface VideoUrlReply {
+  readonly videoUrl: string;
+}
+
 export interface MediaReply {
   readonly contentType: string | undefined;
   readonly contentLength: number | undefined;
@@ -45,7 +53,7 @@ export interface MediaReply {
  * `text/plain` for years, and long-lived SDKs that trusted Content-Type handed that JSON to users as an image.
  * No image format starts with `{`; an error envelope always does.
  */
-export async function readMediaReply(res: TransportResponse, ctx: ReadContext): Promise<MediaReply> {
+export async function readMediaReply(res: TransportResponse, ctx: ReadContext): Promise<MediaReply | VideoUrlReply> {
   const iterator = res.body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const first: Buffer[] = [];
   let firstByte: number | undefined;
@@ -75,6 +83,7 @@ export async function readMediaReply(res: TransportResponse, ctx: ReadContext): 
       if (parsed && typeof parsed['errcode'] === 'number') {
         throwIfWeChatError(parsed, ctx.api, ctx.secrets);
       }
+      if (parsed && typeof parsed['video_url'] === 'string' && res.status === 200) return { videoUrl: parsed['video_url'] };
     }
   } catch (e) {
     await iterator.return?.();

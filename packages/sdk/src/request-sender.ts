@@ -97,6 +97,14 @@ export class RequestSender {
     }
   }
 
+  /**
+   * A plain GET of an address a reply pointed to (an official account's video_url): same transport, no token.
+   * Called from inside an operation's `read`, so a failure is retried with the operation.
+   */
+  async fetchUrl(url: string, api: string, signal: AbortSignal | undefined): Promise<TransportResponse> {
+    return this.#o.transport.request({ method: 'GET', url, headers: {}, ...(signal ? { signal } : {}) }, { api });
+  }
+
   #tokens(): TokenProvider {
     if (!this.#o.tokens) throw new TypeError('this call needs an access_token: give the client appid and secret, or a tokenProvider');
     return this.#o.tokens;

@@ -1,12 +1,13 @@
 import type { Logger } from 'pino';
-import { DEFAULT_DAILY_QUOTAS, MEDIA_TYPE_RULES, type MediaType, type QuotaPath } from '@wxmedia/protocol';
+import { APPID_PATTERN, DEFAULT_DAILY_QUOTAS, MEDIA_TYPE_RULES, type AppKind, type MediaType, type QuotaPath } from '@wxmedia/protocol';
 import type { Clock } from './clock.ts';
+import { DEFAULT_CALL_LOG_SIZE } from './services/call-log.ts';
 import type { CloudEnvConfig } from './cloud/gateway.ts';
 import type { BlobStore } from './storage/blob-store.ts';
 import type { StateStore } from './storage/state-store.ts';
 
 /** A mini program may upload images only (seed 000); an official account also voice, video and thumb. */
-export type AppKind = 'miniprogram' | 'official';
+export type { AppKind };
 
 export interface AppConfig {
   readonly appid: string;
@@ -50,22 +51,46 @@ export const SERVER_DEFAULTS = {
   sweepIntervalSeconds: 60,
 } as const;
 
+/** Who may read GET /metrics: anyone who reaches the port (the default), admin-key holders only, or no one. */
+export type MetricsAccess = 'public' | 'admin' | 'off';
+
 export interface ServerOptions {
   /**
-   * Where media bytes (`media/`), staging files, the embedded state database and `admin.key` live. Created 0700;
-   * an existing one that other users can enter or read is refused unless `allowSharedDataDir`.
+   * Where media bytes (`media/`), staging files, the embedded state database and `admin.key` live. Ignored when
+   * `ephemeral`. Created 0700; an existing one that other users can enter or read is refused unless
+   * `allowSharedDataDir`.
    */
-  readonly dataDir: string;
+  readonly dataDir?: string;
   /** Start even when the data directory is open to the group or others (docs/security.md). Default false. */
   readonly allowSharedDataDir?: boolean;
+  /**
+   * Keep nothing: state in memory, media in a temporary directory removed by close() (for CI). A process killed
+   * with SIGKILL leaves that directory in the system's temp folder.
+   */
+  readonly ephemeral?: boolean;
   /** Apps to create or update at start. With none here and none stored, a development app is made and kept. */
   readonly apps?: readonly AppConfig[];
   /** Cloud environments for the wx-server-sdk gateway (each app also has an implicit env named after its appid). */
   readonly cloudEnvs?: readonly CloudEnvConfig[];
   /** The one clock behind every expiry. Default: real time. */
   readonly clock?: Clock;
-  /** Expose `POST /wxmedia/admin/clock` so users can move the clock forward (needs an OffsetClock or ManualClock). */
+  /**
+   * Let the admin API move the clock (`POST /wxmedia/admin/clock`: advance, set, reset). Without an injected
+   * clock, the moved clock is kept in the state store: it survives a restart and every instance shares it.
+   * With an injected clock, that clock is moved if it is a ControllableClock (ManualClock, OffsetClock).
+   */
   readonly timeTravel?: boolean;
+  /**
+   * How /cgi-bin/media/get answers an official account's video: `url` (default), JSON `{video_url}` as WeChat
+   * documents it; `bytes`, the video itself. See http/video-url.ts.
+   */
+  readonly videoGet?: 'url' | 'bytes';
+  /** The address clients reach this server by (behind a proxy), for video_url; default: the request's own. */
+  readonly publicUrl?: string;
+  /** GET /metrics access (default `public`: scrapers usually reach it on a network path of their own). */
+  readonly metrics?: MetricsAccess;
+  /** How many recent WeChat API calls each instance keeps for the calls record (default 1000). */
+  readonly recentCalls?: number;
   /**
    * Key that signs media ids and tokens. Instances sharing storage must share it. Default: generated once and kept
    * in the state store.
@@ -104,6 +129,10 @@ export interface ResolvedOptions {
   readonly apps: readonly AppConfig[];
   readonly cloudEnvs: readonly CloudEnvConfig[];
   readonly timeTravel: boolean;
+  readonly metrics: MetricsAccess;
+  readonly recentCalls: number;
+  readonly videoGet: 'url' | 'bytes';
+  readonly publicUrl: string | undefined;
   readonly signingKey: string | undefined;
   readonly adminKey: string | undefined;
   readonly maxBytes: Readonly<Record<MediaType, number>>;
@@ -122,13 +151,12 @@ export class ConfigError extends Error {
   }
 }
 
-const APPID = /^[A-Za-z0-9_-]{1,64}$/;
 
 export function resolveOptions(options: ServerOptions): ResolvedOptions {
   if (!options.dataDir) throw new ConfigError('dataDir is required: pass --data DIR or set WXMEDIA_DATA');
   const seen = new Set<string>();
   for (const app of options.apps ?? []) {
-    if (!APPID.test(app.appid)) throw new ConfigError(`appid "${app.appid}" must be 1-64 characters of [A-Za-z0-9_-]`);
+    if (!APPID_PATTERN.test(app.appid)) throw new ConfigError(`appid "${app.appid}" must be 1-64 characters of [A-Za-z0-9_-]`);
     if (!app.secret || app.secret.length < 8) throw new ConfigError(`the secret of app ${app.appid} must be at least 8 characters`);
     if (app.kind && app.kind !== 'miniprogram' && app.kind !== 'official') {
       throw new ConfigError(`app ${app.appid}: kind must be "miniprogram" or "official"`);
@@ -157,12 +185,25 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
   if (!Number.isSafeInteger(credentialFailuresPerMinute) || credentialFailuresPerMinute < 0) {
     throw new ConfigError(`credential failures per minute must be 0 (no limit) or a positive integer, got ${credentialFailuresPerMinute}`);
   }
+  const metrics = options.metrics ?? 'public';
+  if (metrics !== 'public' && metrics !== 'admin' && metrics !== 'off') throw new ConfigError(`metrics must be public, admin or off, got "${String(metrics)}"`);
+  const videoGet = options.videoGet ?? 'url';
+  if (videoGet !== 'url' && videoGet !== 'bytes') throw new ConfigError(`videoGet must be url or bytes, got "${String(videoGet)}"`);
+  if (options.publicUrl !== undefined && !/^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(options.publicUrl)) {
+    throw new ConfigError(`publicUrl "${options.publicUrl}" must be an http(s) URL such as https://media.example.com`);
+  }
+  const recentCalls = options.recentCalls ?? DEFAULT_CALL_LOG_SIZE;
+  positiveInt(recentCalls, 'recentCalls');
   return {
     dataDir: options.dataDir,
     allowSharedDataDir: options.allowSharedDataDir ?? false,
     apps: options.apps ?? [],
     cloudEnvs: options.cloudEnvs ?? [],
     timeTravel: options.timeTravel ?? false,
+    metrics,
+    recentCalls,
+    videoGet,
+    publicUrl: options.publicUrl,
     signingKey: options.signingKey,
     adminKey: options.adminKey,
     maxBytes,

@@ -11,4 +11,4 @@ export type { StateStore, StateWriteOptions } from './storage/state-store.ts';
 export { FsBlobStore } from './storage/fs-blob-store.ts';
 export { LmdbStateStore } from './storage/lmdb-state-store.ts';
 export { MemoryStateStore } from './storage/memory-state-store.ts';
-export { ADMIN_PREFIX } from './http/routes/admin.ts';
+export { ADMIN_PREFIX } from '@wxmedia/protocol';

@@ -1,23 +1,36 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { REDACTED } from '@wxmedia/protocol';
-import { OffsetClock, ManualClock, nowSeconds, systemClock, type Clock } from './clock.ts';
+import { isControllable, nowSeconds, systemClock, type Clock, type ControllableClock } from './clock.ts';
 import { ConfigError, resolveOptions, type ResolvedOptions, type ServerOptions } from './config.ts';
 import { implicitCloudEnv } from './cloud/envs.ts';
 import { prepareDataDir } from './data-dir.ts';
 import { registerCloudGateway, type CloudEnvConfig } from './cloud/gateway.ts';
 import { buildHttpApp } from './http/app.ts';
 import type { ServerContext } from './http/context.ts';
-import { adminRoutes } from './http/routes/admin.ts';
+import { adminRoutes } from './http/routes/admin/index.ts';
+import { dashboardRoutes } from './http/routes/dashboard.ts';
 import { healthRoute } from './http/routes/health.ts';
 import { mediaGetRoute } from './http/routes/media-get.ts';
 import { mediaUploadRoute } from './http/routes/media-upload.ts';
+import { metricsRoute } from './http/routes/metrics.ts';
+import { openapiRoute } from './http/routes/openapi.ts';
+import { videoDownloadRoute } from './http/video-url.ts';
 import { quotaRoutes } from './http/routes/quota.ts';
 import { stableTokenRoute } from './http/routes/stable-token.ts';
 import { tokenRoute } from './http/routes/token.ts';
+import { instrumentStore } from './observability/instrument-store.ts';
+import { cachedMediaStats } from './observability/media-stats.ts';
+import { ServerMetrics } from './observability/metrics.ts';
 import { AppRegistry, type App } from './services/apps.ts';
 import { CredentialLimiter } from './services/credential-limiter.ts';
+import { CallLog } from './services/call-log.ts';
+import { FaultService } from './services/emulator/faults.ts';
+import { SharedClock } from './services/emulator/shared-clock.ts';
+import { EmulatorSync } from './services/emulator/sync.ts';
 import { loadAdminKey, loadSigningKey } from './services/keys.ts';
 import { DefaultMediaService } from './services/media.ts';
 import { QuotaService } from './services/quotas.ts';
@@ -25,6 +38,7 @@ import { Sweeper } from './services/sweeper.ts';
 import { TokenService } from './services/tokens.ts';
 import { FsBlobStore } from './storage/fs-blob-store.ts';
 import { LmdbStateStore } from './storage/lmdb-state-store.ts';
+import { MemoryStateStore } from './storage/memory-state-store.ts';
 import type { BlobStore } from './storage/blob-store.ts';
 import type { StateStore } from './storage/state-store.ts';
 
@@ -36,18 +50,37 @@ export interface WxMediaServer {
   readonly devApp: App | undefined;
   readonly adminKey: string;
   readonly logger: Logger;
+  /** The data directory in use (a temporary one when ephemeral). */
+  readonly dataDir: string;
   /** Set once listening, e.g. `http://127.0.0.1:8720`. */
   readonly url: string | undefined;
   listen(options?: { host?: string; port?: number }): Promise<{ url: string }>;
   /** Deletes the bytes of every expired media now (the sweeper also runs on a timer). */
   sweepNow(): Promise<number>;
-  /** Stops accepting, lets in-flight requests finish, closes the stores. */
+  /** Stops accepting, lets in-flight requests finish, closes the stores (and removes an ephemeral data dir). */
   close(): Promise<void>;
 }
 
+interface Stores {
+  readonly state: StateStore;
+  readonly blobs: BlobStore;
+  readonly description: { readonly blobs: string; readonly state: string };
+  /** Removes what an ephemeral server made. */
+  readonly discard: () => Promise<void>;
+}
+
 export async function createServer(input: ServerOptions): Promise<WxMediaServer> {
-  const options = resolveOptions(input);
-  const clock = input.clock ?? (options.timeTravel ? new OffsetClock(systemClock) : systemClock);
+  const scratch = input.ephemeral ? await mkdtemp(join(tmpdir(), 'wxmedia-ephemeral-')) : undefined;
+  const discard = async () => {
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+  };
+  let options: ResolvedOptions;
+  try {
+    options = resolveOptions(scratch ? { ...input, dataDir: scratch } : input);
+  } catch (e) {
+    await discard();
+    throw e;
+  }
   const logger =
     input.logger ??
     pino({
@@ -56,41 +89,84 @@ export async function createServer(input: ServerOptions): Promise<WxMediaServer>
       redact: { paths: ['secret', '*.secret', 'access_token', '*.access_token', 'req.headers.authorization'], censor: REDACTED },
     });
   await prepareDataDir(options.dataDir, { allowShared: options.allowSharedDataDir });
-  const state = input.stateStore ?? new LmdbStateStore({ path: join(options.dataDir, 'state') });
+  const state = input.stateStore ?? (input.ephemeral ? new MemoryStateStore() : new LmdbStateStore({ path: join(options.dataDir, 'state') }));
   const blobs = input.blobStore ?? new FsBlobStore({ dir: options.dataDir });
+  const stores: Stores = { state, blobs, description: { blobs: describeStore(blobs, options.dataDir), state: describeStore(state, options.dataDir) }, discard };
   try {
-    return await assemble(options, clock, logger, state, blobs);
+    return await assemble(options, input.clock, logger, stores);
   } catch (e) {
     // A bad configuration found late (e.g. a cloud env naming an unknown app) must not leave the database open.
     await blobs.close().catch(() => undefined);
     await state.close().catch(() => undefined);
+    await discard();
     throw e;
   }
 }
 
-async function assemble(
-  options: ResolvedOptions,
-  clock: Clock,
-  logger: Logger,
-  state: StateStore,
-  blobs: BlobStore,
-): Promise<WxMediaServer> {
+async function assemble(options: ResolvedOptions, injectedClock: Clock | undefined, logger: Logger, stores: Stores): Promise<WxMediaServer> {
+  // Late-bound sources of the metrics' gauges (the services are made below, on the instrumented stores).
+  let apps: AppRegistry | undefined;
+  let faults: FaultService | undefined;
+  let mediaStats: ServerContext['mediaStats'] | undefined;
+  const metrics = new ServerMetrics({
+    mediaStats: () => mediaStats!(),
+    apps: () => apps?.list().length ?? 0,
+    faults: () => faults?.size ?? 0,
+  });
+  const state = instrumentStore(stores.state, (op) => metrics.storeErrors.inc({ store: 'state', op }));
+  const blobs = instrumentStore(stores.blobs, (op) => metrics.storeErrors.inc({ store: 'blob', op }));
   await blobs.init();
+  mediaStats = cachedMediaStats(blobs);
+
+  const emulator = new EmulatorSync(state);
+  let clock: Clock;
+  let clockControl: ControllableClock | undefined;
+  if (injectedClock) {
+    clock = injectedClock;
+    clockControl = options.timeTravel && isControllable(injectedClock) ? injectedClock : undefined;
+  } else if (options.timeTravel) {
+    clockControl = new SharedClock(state, emulator);
+    clock = clockControl;
+  } else {
+    clock = systemClock;
+  }
+  faults = new FaultService(state, emulator);
+  await emulator.sync();
 
   const key = await loadSigningKey(state, options.signingKey);
   const adminKey = await loadAdminKey(options.dataDir, options.adminKey);
-  const apps = new AppRegistry(state);
+  apps = new AppRegistry(state);
   const { devApp } = await apps.init(options.apps, nowSeconds(clock));
   for (const env of options.cloudEnvs) {
     if (!(await apps.get(env.appid))) {
       throw new ConfigError(`cloud env ${env.env} names app ${env.appid}, which this server does not have: add --app ${env.appid}:SECRET`);
     }
   }
-  const tokens = new TokenService({ state, apps, clock, key });
-  const quotas = new QuotaService({ state, clock, limits: options.dailyQuotas });
+  const tokens = new TokenService({ state, apps, clock, key, onIssue: (lane) => metrics.tokensIssued.inc({ lane }) });
+  const quotas = new QuotaService({ state, clock, limits: options.dailyQuotas, onReject: (api) => metrics.quotaRejections.inc({ api }) });
   const media = new DefaultMediaService({ blobs, apps, clock, key, maxBytes: options.maxBytes });
   const credentials = new CredentialLimiter({ state, clock, logger, perMinute: options.credentialFailuresPerMinute });
-  const ctx: ServerContext = { options, clock, logger, apps, tokens, quotas, media, blobs, adminKey, credentials };
+  const ctx: ServerContext = {
+    options,
+    clock,
+    clockControl,
+    logger,
+    apps,
+    tokens,
+    quotas,
+    media,
+    blobs,
+    state,
+    adminKey,
+    credentials,
+    emulator,
+    faults,
+    calls: new CallLog(options.recentCalls),
+    metrics,
+    mediaStats,
+    storage: stores.description,
+    startedAt: Date.now(),
+  };
 
   const app = buildHttpApp(ctx);
   healthRoute(app);
@@ -99,13 +175,17 @@ async function assemble(
   mediaUploadRoute(app, ctx);
   mediaGetRoute(app, ctx);
   quotaRoutes(app, ctx);
-  const advanceClock = options.timeTravel && (clock instanceof OffsetClock || clock instanceof ManualClock) ? (s: number) => clock.advance(s) : undefined;
-  adminRoutes(app, ctx, advanceClock ? { advanceClock } : {});
+  await adminRoutes(app, ctx);
+  metricsRoute(app, ctx);
+  openapiRoute(app);
+  await dashboardRoutes(app);
+  videoDownloadRoute(app, ctx);
   await registerCloudGateway(app, {
-    env: async (env) => cloudEnv(env, options.cloudEnvs, apps),
+    env: async (env) => cloudEnv(env, options.cloudEnvs, ctx.apps),
     media,
     quotas,
     credentials,
+    faults,
     clock,
     logger,
   });
@@ -121,6 +201,7 @@ async function assemble(
     devApp,
     adminKey,
     logger,
+    dataDir: options.dataDir,
     get url() {
       return url;
     },
@@ -138,6 +219,7 @@ async function assemble(
       await app.close();
       await blobs.close();
       await state.close();
+      await stores.discard();
     },
   };
 }
@@ -148,4 +230,12 @@ async function cloudEnv(env: string, explicit: readonly CloudEnvConfig[], apps: 
   if (found) return found;
   const app = await apps.get(env);
   return app ? implicitCloudEnv(app) : undefined;
+}
+
+/** What a store is, for the overview: the embedded ones by name and place, others by their class name. */
+function describeStore(store: BlobStore | StateStore, dataDir: string): string {
+  if (store instanceof FsBlobStore) return `filesystem (${dataDir})`;
+  if (store instanceof LmdbStateStore) return `lmdb (${join(dataDir, 'state')})`;
+  if (store instanceof MemoryStateStore) return 'memory';
+  return store.constructor.name;
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { WxMediaAdminClient, type AppKind } from '@wxmedia/sdk';
+import type { AppKind } from '@wxmedia/sdk';
 import { CliError } from '../serve-config.ts';
-import { action, adminKeyOf, baseUrlOf, withAdminOptions, type AdminFlags } from './client-options.ts';
+import { action, withAdmin, withAdminOptions, type AdminFlags } from './client-options.ts';
 
 interface ListFlags extends AdminFlags {
   json?: boolean;
@@ -72,15 +72,6 @@ export function addAppsCommand(program: Command): void {
         (_appid, flags) => [flags.adminKey],
       ),
     );
-}
-
-async function withAdmin(flags: AdminFlags, run: (admin: WxMediaAdminClient) => Promise<void>): Promise<void> {
-  const admin = new WxMediaAdminClient({ baseUrl: baseUrlOf(flags), adminKey: await adminKeyOf(flags) });
-  try {
-    await run(admin);
-  } finally {
-    await admin.close();
-  }
 }
 
 function formatTime(t: string | number): string {

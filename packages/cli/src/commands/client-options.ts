@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { redactValues } from '@wxmedia/protocol';
-import { WeChatClient, WeChatError, WxMediaError, type TokenGrant } from '@wxmedia/sdk';
+import { WeChatClient, WeChatError, WxMediaAdminClient, WxMediaError, type TokenGrant } from '@wxmedia/sdk';
 import { CliError } from '../serve-config.ts';
 
 /** Where the client commands point when nothing says otherwise: a `wxmedia serve` on this machine. */
@@ -77,6 +77,21 @@ export async function adminKeyOf(flags: AdminFlags, env: Env = process.env): Pro
   } catch {
     throw new CliError(`no admin key: pass --admin-key, set WXMEDIA_ADMIN_KEY, or point --data at the server's data directory (${file} not readable)`);
   }
+}
+
+/** Runs `run` with an admin client for the flags' server and key, and closes it after. */
+export async function withAdmin(flags: AdminFlags, run: (admin: WxMediaAdminClient) => Promise<void>): Promise<void> {
+  const admin = new WxMediaAdminClient({ baseUrl: baseUrlOf(flags), adminKey: await adminKeyOf(flags) });
+  try {
+    await run(admin);
+  } finally {
+    await admin.close();
+  }
+}
+
+/** Prints a value as one JSON line (`--json`). */
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
 }
 
 /**

@@ -26,6 +26,11 @@ export interface DispatchDeps {
   readonly quotas?: QuotaCharger;
   /** Unexpected (non-WeChat) failures, for the log; the caller gets errcode -1 with the rid. */
   readonly onInternalError: (error: unknown) => void;
+  /** Told what a call did, for the calls record and metrics: the media it stored or read, or why it failed. */
+  readonly observe?: {
+    media(facts: { readonly mediaId: string; readonly bytes: number }): void;
+    failure(reason: string): void;
+  };
 }
 
 type Handler = (call: CloudCall, deps: DispatchDeps) => Promise<CommOpenApiResp>;
@@ -47,7 +52,11 @@ export async function dispatchCloudCall(api: string, call: CloudCall, deps: Disp
   try {
     return await handler(call, deps);
   } catch (e) {
-    if (isWxError(e)) return wechatErrorResp(e, call.rid);
+    if (isWxError(e)) {
+      deps.observe?.failure(e.detail ? `${e.errmsg}: ${e.detail}` : e.errmsg);
+      return wechatErrorResp(e, call.rid);
+    }
+    deps.observe?.failure('internal error (see the server log for this rid)');
     deps.onInternalError(e);
     return wechatErrorResp(ERRCODES.SYSTEM_ERROR, call.rid);
   }
@@ -66,6 +75,7 @@ async function uploadTempMedia(call: CloudCall, deps: DispatchDeps): Promise<Com
     filename: mediaFilename(media),
     body: once(media.value),
   });
+  deps.observe?.media({ mediaId: result.mediaId, bytes: result.size });
   const idKey = isMediaType(result.type) ? MEDIA_TYPE_RULES[result.type].idKey : 'media_id';
   return wechatOkResp({ type: result.type, [idKey]: result.mediaId, created_at: result.createdAt });
 }
@@ -76,7 +86,9 @@ async function getTempMedia(call: CloudCall, deps: DispatchDeps): Promise<CommOp
   const mediaId = jsonParam(call.pairs, 'media_id');
   const opened = await deps.media.open(call.appid, typeof mediaId === 'string' && mediaId !== '' ? mediaId : undefined);
   if (!opened.stream) throw new WxError('INVALID_MEDIA_ID', 'not stored');
-  return binaryResp(opened.contentType, await readAll(opened.stream, opened.size));
+  const bytes = await readAll(opened.stream, opened.size);
+  deps.observe?.media({ mediaId: opened.mediaId, bytes: bytes.length });
+  return binaryResp(opened.contentType, bytes);
 }
 
 /** A plain parameter's value: the SDK JSON-encodes each one (`"image"` with the quotes). */

@@ -1,4 +1,4 @@
-import { CLOUD_APIS } from '@wxmedia/protocol';
+import { APPID_PATTERN, CLOUD_APIS } from '@wxmedia/protocol';
 import type { CloudEnvConfig } from './gateway.ts';
 
 /**
@@ -17,7 +17,6 @@ export const DEFAULT_CLOUD_OPENAPI: readonly string[] = [CLOUD_APIS.uploadTempMe
 
 /** wx-server-sdk puts the env id in a host name (`<env>.tcb-api.tencentcloudapi.com`): same rule as its isValidEnvFormat, any case. */
 const ENV_ID = /^[A-Za-z0-9_-]{1,40}$/;
-const APPID = /^[A-Za-z0-9_-]{1,64}$/;
 const SECRET = /^[\x21-\x7e]{1,256}$/;
 /** A cloud-call API name as config.json lists it: `namespace.method`. */
 const API_NAME = /^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)+$/;
@@ -57,7 +56,7 @@ export function parseCloudEnvFlag(text: string): CloudEnvConfig {
 
   const creds = rest.split(':');
   const appid = creds[0]?.trim() ?? '';
-  if (!APPID.test(appid)) fail(`env ${env}: appid ${JSON.stringify(appid)} must be 1-64 letters, digits, "-" or "_"`);
+  if (!APPID_PATTERN.test(appid)) fail(`env ${env}: appid ${JSON.stringify(appid)} must be 1-64 letters, digits, "-" or "_"`);
   let secretId: string | undefined;
   let secretKey: string | undefined;
   if (creds.length === 3) {

@@ -1,7 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { RID_PATTERN, newRid, redact } from '@wxmedia/protocol';
+import { CLOUD_API_PATHS, RID_PATTERN, newRid, redact } from '@wxmedia/protocol';
 import { nowSeconds, type Clock } from '../clock.ts';
+import { ConnectionDropped, WxError } from '../errors.ts';
+import { runFault } from '../http/faults.ts';
+import type { FaultService } from '../services/emulator/faults.ts';
 // For FastifyRequest.wxErrcode (the access log's errcode), declared by the HTTP layer.
 import type {} from '../http/context.ts';
 import { isWxError } from '../errors.ts';
@@ -49,6 +52,8 @@ export interface CloudGatewayDeps {
   readonly quotas?: QuotaCharger;
   /** Limits wrong secretIds and signatures per app and client address, with the HTTPS API's secrets. Absent: none. */
   readonly credentials?: CredentialLimiter;
+  /** Injected faults: a fault on `/cgi-bin/media/upload` also fires on a cloud uploadTempMedia. Absent: none. */
+  readonly faults?: Pick<FaultService, 'fire'>;
   readonly clock: Clock;
   readonly logger: Logger;
   /**
@@ -76,7 +81,7 @@ export async function registerCloudGateway(app: FastifyInstance, deps: CloudGate
     // Bodies are read here, from request.raw, bounded: no Fastify parser may consume them first.
     gateway.removeAllContentTypeParsers();
     gateway.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
-    gateway.post(path, async (request, reply) => handle(request, reply, deps, maxBytes));
+    gateway.post(path, { config: { wechat: 'cloud' } }, async (request, reply) => handle(request, reply, deps, maxBytes));
   });
 }
 
@@ -89,6 +94,8 @@ async function handle(request: FastifyRequest, reply: FastifyReply, deps: CloudG
   try {
     const auth = await authenticateGatewayRequest(request, deps);
     Object.assign(log, { env: auth.env.env, appid: auth.env.appid });
+    const call = request.wxCall;
+    if (call) call.appid = auth.env.appid;
     continueBody(request.raw);
     const form = await readGatewayForm(request.headers['content-type'], requestBody(request), { maxBytes, maxFieldBytes: MAX_TEXT_FIELD_BYTES });
     bodyRead = true;
@@ -99,6 +106,7 @@ async function handle(request: FastifyRequest, reply: FastifyReply, deps: CloudG
     if (envName !== '' && auth.envFromQuery !== '' && envName !== auth.envFromQuery) throw new CloudGatewayError('INVALID_PARAM', 'envName differs from env');
     const api = textField(form, 'apiname');
     log['api'] = api;
+    if (call) call.api = api;
     const requestData = binaryField(form, 'requestdata');
     if (!requestData || api === '') throw new CloudGatewayError('INVALID_PARAM', 'apiName or requestData missing');
     let fn: ReturnType<typeof decodeFunctionToken>;
@@ -119,17 +127,28 @@ async function handle(request: FastifyRequest, reply: FastifyReply, deps: CloudG
       // `cloud.openapi({appid})` asks for another account's API (cross-account): not something an env may do here.
       resp = gatewayCodeResp(CLOUD_CALL_ERROR_CODES.NO_PERMISSION);
     } else {
-      resp = await dispatchCloudCall(
-        api,
-        { appid: auth.env.appid, pairs: data.pairs, rid },
-        { media: deps.media, ...(deps.quotas ? { quotas: deps.quotas } : {}), onInternalError: (e) => logInternal(request, e) },
-      );
+      resp = await faultResp(request, deps, api, auth.env.appid, rid) ??
+        (await dispatchCloudCall(
+          api,
+          { appid: auth.env.appid, pairs: data.pairs, rid },
+          {
+            media: deps.media,
+            ...(deps.quotas ? { quotas: deps.quotas } : {}),
+            onInternalError: (e) => logInternal(request, e),
+            observe: {
+              media: (facts) => call && Object.assign(call, { mediaId: facts.mediaId, bytes: facts.bytes }),
+              failure: (reason) => call && (call.reason = reason),
+            },
+          },
+        ));
     }
     log['errorCode'] = resp.errorCode;
     log['errcode'] = errcodeOf(resp);
     request.wxErrcode = typeof log['errcode'] === 'number' ? log['errcode'] : resp.errorCode;
     return reply.code(200).header('content-type', 'application/octet-stream').send(encodeCommOpenApiResp(resp));
   } catch (e) {
+    // A fault that drops the connection: the HTTP layer closes the socket.
+    if (e instanceof ConnectionDropped) throw e;
     // The client's pace or its vanished connection: the HTTP layer answers those (408, or nobody to answer).
     if (e instanceof BodyTimeoutError || clientGone(e, request)) throw e;
     if (isWxError(e)) {
@@ -143,6 +162,7 @@ async function handle(request: FastifyRequest, reply: FastifyReply, deps: CloudG
     const kind = error?.kind ?? 'SYSTEM_ERROR';
     log['gatewayError'] = TCB_GATEWAY_ERRORS[kind].code;
     if (error?.detail) log['detail'] = redact(error.detail);
+    if (request.wxCall) request.wxCall.reason = `gateway ${TCB_GATEWAY_ERRORS[kind].code}: ${TCB_GATEWAY_ERRORS[kind].message}${error?.detail ? ` (${error.detail})` : ''}`;
     if (!bodyRead) {
       // Answer only once the client has finished sending (it may not read a reply before), or close the connection.
       if (!(await drain(request, maxBytes))) reply.header('connection', 'close');
@@ -152,6 +172,25 @@ async function handle(request: FastifyRequest, reply: FastifyReply, deps: CloudG
   } finally {
     deps.logger.info({ ...log, ms: Date.now() - started }, 'cloud call');
   }
+}
+
+/**
+ * The answer of an injected fault that fires on this cloud call (it matches the HTTPS path the API stands for):
+ * WeChat's error inside the gateway reply, so wx-server-sdk throws the errCode/errMsg it would for the real one.
+ * Latency is waited and a dropped connection thrown here; undefined when no fault fires.
+ */
+async function faultResp(request: FastifyRequest, deps: CloudGatewayDeps, api: string, appid: string, rid: string): Promise<CommOpenApiResp | undefined> {
+  if (!deps.faults) return undefined;
+  const path = CLOUD_API_PATHS[api];
+  if (!path) return undefined;
+  try {
+    await runFault(await deps.faults.fire({ api: path, appid }), (id) => request.wxCall && (request.wxCall.fault = id));
+  } catch (e) {
+    if (!(e instanceof WxError)) throw e;
+    if (request.wxCall) request.wxCall.reason = `${e.errmsg}: ${e.detail ?? ''}`;
+    return wechatErrorResp(e, rid);
+  }
+  return undefined;
 }
 
 /** The WeChat errcode inside a JSON reply, for the log. */

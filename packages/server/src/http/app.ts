@@ -1,14 +1,22 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { ERRCODES, newRid, redact, redactUrl } from '@wxmedia/protocol';
 import { nowSeconds } from '../clock.ts';
-import { WxError, isWxError } from '../errors.ts';
+import { ConnectionDropped, WxError, isWxError } from '../errors.ts';
 import { BodyTimeoutError } from './body.ts';
 import { limitConnections } from './connection-limit.ts';
 import type { ServerContext } from './context.ts';
 import { bodyWithheld, installExpectContinue } from './expect-continue.ts';
+import { finishCall, installCallObservation } from './observe.ts';
 import { endWithEnvelope } from './raw-reply.ts';
 import { sendError } from './reply.ts';
 import { clientGone } from './request.ts';
+
+/** Every route each app registered (method and URL), for the OpenAPI test: the document must describe them all. */
+const ROUTES = new WeakMap<FastifyInstance, { method: string; url: string }[]>();
+
+export function routesOf(app: FastifyInstance): readonly { method: string; url: string }[] {
+  return ROUTES.get(app) ?? [];
+}
 
 /** Largest request line + headers Node accepts (its default): beyond it the client gets 431 and the envelope. */
 const MAX_HEADER_BYTES = 16 * 1024;
@@ -108,23 +116,43 @@ export function buildHttpApp(ctx: ServerContext): FastifyInstance {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
 
+  installCallObservation(app, ctx);
+  const routes: { method: string; url: string }[] = [];
+  ROUTES.set(app, routes);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+  });
+
   app.setErrorHandler((error, request, reply) => {
+    if (error instanceof ConnectionDropped) {
+      // An injected fault: close the socket without a word, as a failing network would.
+      if (request.wxCall) request.wxCall.dropped = true;
+      request.log.info({ fault: error.fault }, 'connection dropped by fault');
+      reply.hijack();
+      request.raw.socket?.destroy();
+      finishCall(request, reply, ctx);
+      return;
+    }
     if (isWxError(error)) {
       request.log.debug({ errcode: error.errcode, detail: error.detail }, 'wechat error');
+      if (request.wxCall) request.wxCall.reason = error.detail ? `${error.errmsg}: ${error.detail}` : error.errmsg;
       return sendError(request, reply, ctx, error);
     }
     if (error instanceof BodyTimeoutError) {
       // The client's pace, not a fault here: 408 as for slow headers, and the connection closes (the rest of the
       // body will not be waited for).
       request.log.info({ reason: error.reason, bytes: request.raw.socket?.bytesRead }, 'request body too slow');
+      if (request.wxCall) request.wxCall.reason = error.message;
       reply.header('connection', 'close');
       return sendError(request, reply, ctx, ERRCODES.SYSTEM_ERROR, { status: 408 });
     }
     if (clientGone(error, request)) {
       // The client's network, not a fault here: nobody is left to answer, and error-level alerts must not fire.
       request.log.info({ code: (error as NodeJS.ErrnoException).code }, 'client went away before the reply');
+      if (request.wxCall) request.wxCall.reason = 'the client closed the connection';
       return sendError(request, reply, ctx, ERRCODES.SYSTEM_ERROR);
     }
+    if (request.wxCall) request.wxCall.reason = 'internal error (see the server log for this rid)';
     // Unexpected: logged with the rid (redacted), answered as WeChat's generic -1, never echoed.
     request.log.error({ err: { message: redact(String((error as Error).message)), stack: (error as Error).stack } }, 'internal error');
     return sendError(request, reply, ctx, new WxError('SYSTEM_ERROR'));

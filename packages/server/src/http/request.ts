@@ -4,6 +4,7 @@ import type { App } from '../services/apps.ts';
 import { requestBody } from './body.ts';
 import type { ServerContext } from './context.ts';
 import { bodyWithheld, continueBody } from './expect-continue.ts';
+import { applyFault } from './faults.ts';
 
 /**
  * The first value of a query parameter. Duplicated parameters (`?type=image&type=video`) are answered by the first,
@@ -34,11 +35,16 @@ export function requireMethod(request: FastifyRequest, methods: readonly string[
   throw new WxError(methods.includes('POST') ? 'REQUIRE_POST' : 'REQUIRE_GET', request.method);
 }
 
-/** The app behind `?access_token=` (a token in a header or the body is ignored, as WeChat does): 41001/40014/40001/42001. */
+/**
+ * The app behind `?access_token=` (a token in a header or the body is ignored, as WeChat does): 41001/40014/40001/42001.
+ * Then any injected fault for this app and API fires.
+ */
 export async function authenticate(request: FastifyRequest, ctx: ServerContext): Promise<App> {
   const token = queryParam(request, 'access_token');
   if (!token) throw new WxError('ACCESS_TOKEN_MISSING');
-  return ctx.tokens.verify(token);
+  const app = await ctx.tokens.verify(token);
+  await applyFault(request, ctx, app.appid);
+  return app;
 }
 
 const JSON_BODY_LIMIT = 64 * 1024;

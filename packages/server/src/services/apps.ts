@@ -73,6 +73,15 @@ export class AppRegistry {
     return app;
   }
 
+  /** Gives the app a new secret (generated unless given); its tokens keep working. Undefined for an unknown app. */
+  async rotateSecret(appid: string, secret?: string): Promise<App | undefined> {
+    const app = await this.get(appid);
+    if (!app) return undefined;
+    const rotated: App = { ...app, secret: secret ?? randomBytes(16).toString('hex') };
+    await this.put(rotated);
+    return rotated;
+  }
+
   async remove(appid: string): Promise<boolean> {
     this.#cache.delete(appid);
     return this.state.delete(KEY(appid));

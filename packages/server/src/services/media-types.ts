@@ -26,6 +26,8 @@ export interface UploadResult {
   readonly mediaId: string;
   /** Unix seconds. */
   readonly createdAt: number;
+  /** Bytes stored. */
+  readonly size: number;
 }
 
 export interface OpenMediaResult {

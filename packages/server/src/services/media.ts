@@ -7,7 +7,10 @@ import {
   formatBySniffedMime,
   formatForFilename,
   isMediaType,
+  mac,
   mintMediaId,
+  readMediaId,
+  sameBytes,
   type MediaFormat,
   type MediaType,
 } from '@wxmedia/protocol';
@@ -71,7 +74,7 @@ export class DefaultMediaService implements MediaService {
       await staged.abort();
       throw e;
     }
-    return { type, mediaId, createdAt };
+    return { type, mediaId, createdAt, size: staged.size };
   }
 
   async open(appid: string, mediaId: string | undefined, options: { headOnly?: boolean; range?: ByteRange } = {}): Promise<OpenMediaResult> {
@@ -88,6 +91,28 @@ export class DefaultMediaService implements MediaService {
     const opened = await this.deps.blobs.open(mediaId, options.range);
     if (!opened) throw new WxError('INVALID_MEDIA_ID', 'not stored');
     return { ...base, size: opened.size, stream: opened.stream, ...(options.range ? { range: options.range } : {}) };
+  }
+
+  /**
+   * The signature of a download address for this media (an official account's video answers `{video_url}`):
+   * an HMAC of the id under the signing key, so the address needs no state and dies with the media.
+   */
+  signDownload(mediaId: string): string {
+    return mac(this.deps.key, Buffer.from(`download:${mediaId}`), 16).toString('base64url');
+  }
+
+  /** Opens media by a signed download address: undefined when the signature is wrong, the id expired or gone. */
+  async openDownload(mediaId: string, sign: string | undefined, options: { headOnly?: boolean; range?: ByteRange } = {}): Promise<OpenMediaResult | undefined> {
+    if (!sign || !sameBytes(Buffer.from(sign), Buffer.from(this.signDownload(mediaId)))) return undefined;
+    const read = readMediaId(this.deps.key, mediaId);
+    if (!read.ok || nowSeconds(this.deps.clock) >= read.facts.createdAt + MEDIA_TTL_SECONDS) return undefined;
+    const base = { mediaId, contentType: read.facts.format.mime, ext: read.facts.format.ext };
+    if (options.headOnly) {
+      const size = await this.deps.blobs.size(mediaId);
+      return size === undefined ? undefined : { ...base, size };
+    }
+    const opened = await this.deps.blobs.open(mediaId, options.range);
+    return opened ? { ...base, size: opened.size, stream: opened.stream, ...(options.range ? { range: options.range } : {}) } : undefined;
   }
 
   private async app(appid: string): Promise<App> {

@@ -18,7 +18,13 @@ export interface QuotaStatus {
  */
 export class QuotaService {
   constructor(
-    private readonly deps: { state: StateStore; clock: Clock; limits: Readonly<Record<QuotaPath, number>> },
+    private readonly deps: {
+      state: StateStore;
+      clock: Clock;
+      limits: Readonly<Record<QuotaPath, number>>;
+      /** Told of every call refused with 45009 (metrics). */
+      onReject?: (path: QuotaPath) => void;
+    },
   ) {}
 
   /** Counts one call; throws 45009 (without counting it) when the day's quota is spent. */
@@ -27,6 +33,7 @@ export class QuotaService {
     const used = await this.deps.state.incr(key, { ttlMs: 2 * DAY_MS });
     if (used > this.deps.limits[path]) {
       await this.deps.state.incr(key, { by: -1 });
+      this.deps.onReject?.(path);
       throw new WxError('DAILY_QUOTA', `${path} quota spent`);
     }
   }
@@ -47,6 +54,23 @@ export class QuotaService {
       throw new WxError('CLEAR_QUOTA_LIMIT');
     }
     await Promise.all(QUOTA_PATHS.map((p) => this.deps.state.delete(this.key(appid, p))));
+  }
+
+  /** Today's quota of every API for one app. */
+  async statusAll(appid: string): Promise<Record<QuotaPath, QuotaStatus>> {
+    const entries = await Promise.all(QUOTA_PATHS.map(async (p) => [p, await this.status(appid, p)] as const));
+    return Object.fromEntries(entries) as Record<QuotaPath, QuotaStatus>;
+  }
+
+  /** The admin's clear: today's counters back to zero, without spending one of the app's monthly clear_quota calls. */
+  async clearToday(appid: string): Promise<void> {
+    await Promise.all(QUOTA_PATHS.map((p) => this.deps.state.delete(this.key(appid, p))));
+  }
+
+  /** Forgets every quota counter of the app (any day) and its clear_quota count: a reset for test isolation. */
+  async forget(appid: string): Promise<void> {
+    const keys = [...(await this.deps.state.keys('quota:')), ...(await this.deps.state.keys(`quota-clears:${appid}:`))];
+    await Promise.all(keys.filter((k) => k.startsWith('quota-clears:') || k.split(':')[2] === appid).map((k) => this.deps.state.delete(k)));
   }
 
   private key(appid: string, path: QuotaPath): string {

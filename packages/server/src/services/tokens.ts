@@ -8,6 +8,7 @@ import {
   readAccessToken,
   type TokenLane,
 } from '@wxmedia/protocol';
+import type { LaneState } from '@wxmedia/protocol';
 import { nowSeconds, type Clock } from '../clock.ts';
 import { WxError } from '../errors.ts';
 import type { StateStore } from '../storage/state-store.ts';
@@ -44,8 +45,43 @@ export class TokenService {
   readonly #stableFlights = new Map<string, Promise<IssuedToken>>();
 
   constructor(
-    private readonly deps: { state: StateStore; apps: AppRegistry; clock: Clock; key: Uint8Array },
+    private readonly deps: {
+      state: StateStore;
+      apps: AppRegistry;
+      clock: Clock;
+      key: Uint8Array;
+      /** Told of every token minted (metrics). */
+      onIssue?: (lane: TokenLane) => void;
+    },
   ) {}
+
+  /** Where a lane of an app stands: its generation, the current token's times, the overlap of the one before. */
+  async laneState(appid: string, lane: TokenLane): Promise<LaneState> {
+    const generation = await this.currentGeneration(appid, lane, true);
+    const record = generation > 0 ? await this.record(appid, lane, generation) : undefined;
+    if (!record) return { generation };
+    return {
+      generation,
+      issuedAt: record.issuedAt,
+      expiresAt: record.issuedAt + TOKEN_TTL_SECONDS,
+      previousValidUntil: record.previousValidUntil,
+    };
+  }
+
+  /**
+   * Revokes every token of the app at once, in both lanes (the admin's force refresh, and reset): a new generation
+   * that nobody holds yet, with no overlap for the old one. The next stable_token call gets a fresh token.
+   */
+  async revokeAll(appid: string): Promise<void> {
+    const now = nowSeconds(this.deps.clock);
+    for (const lane of ['token', 'stable'] as const) await this.rotate(appid, lane, now, now, false);
+  }
+
+  /** Forgets the app's force_refresh counters (reset, for test isolation). */
+  async forgetLimits(appid: string): Promise<void> {
+    const keys = [`force-last:${appid}`, ...(await this.deps.state.keys(`force-day:${appid}:`))];
+    await Promise.all(keys.map((k) => this.deps.state.delete(k)));
+  }
 
   /** /cgi-bin/token: a new token that replaces the app's previous one. */
   async issue(app: App): Promise<IssuedToken> {
@@ -122,13 +158,14 @@ export class TokenService {
     await this.deps.state.set(lastKey, String(now), { ttlMs: 86_400_000 });
   }
 
-  private async rotate(appid: string, lane: TokenLane, now: number, previousValidUntil: number): Promise<IssuedToken> {
+  private async rotate(appid: string, lane: TokenLane, now: number, previousValidUntil: number, handedOut = true): Promise<IssuedToken> {
     const generation = await this.deps.state.incr(`${lane}-gen:${appid}`);
     const record: GenerationRecord = { issuedAt: now, previousValidUntil };
     // Records outlive their token by a day at most; the TTL only tidies the store.
     await this.deps.state.set(recordKey(appid, lane, generation), JSON.stringify(record), { ttlMs: 2 * 86_400_000 });
     this.cacheRecord(recordKey(appid, lane, generation), record);
     this.#current.set(`${lane}:${appid}`, { generation, readAt: Date.now() });
+    if (handedOut) this.deps.onIssue?.(lane);
     return { accessToken: mintAccessToken(this.deps.key, { appid, lane, generation, issuedAt: now }), expiresIn: TOKEN_TTL_SECONDS };
   }
 

@@ -231,6 +231,19 @@ export function blobStoreConformance(
       assert.equal(await store.sweep(before), 0);
     });
 
+    test('stats (where implemented) counts committed blobs and their bytes, not staged or deleted ones', async (store) => {
+      if (!store.stats) return;
+      assert.deepEqual(await store.stats(), { count: 0, bytes: 0 });
+      const a = mediaId(T0);
+      await put(store, a, meta(T0), Buffer.alloc(100, 1));
+      await put(store, mediaId(T0 + HOUR, APP_B), meta(T0 + HOUR, APP_B), Buffer.alloc(50, 2));
+      const pending = await store.stage(mediaId(T0), meta(T0), chunked(Buffer.alloc(70)), { maxBytes: NO_LIMIT });
+      assert.deepEqual(await store.stats(), { count: 2, bytes: 150 });
+      await store.delete(a);
+      assert.deepEqual(await store.stats(), { count: 1, bytes: 50 });
+      await pending.abort();
+    });
+
     test('sweep of an empty store removes nothing', async (store) => {
       assert.equal(await store.sweep(T0 + 10 * HOUR), 0);
     });

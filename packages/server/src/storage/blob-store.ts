@@ -41,6 +41,11 @@ export interface OpenedBlob {
   readonly stream: Readable;
 }
 
+export interface BlobStats {
+  readonly count: number;
+  readonly bytes: number;
+}
+
 export class BlobTooLargeError extends Error {
   constructor(readonly maxBytes: number) {
     super(`blob exceeds ${maxBytes} bytes`);
@@ -65,6 +70,12 @@ export interface BlobStore {
   /** Newest first, at most `limit`, optionally only one app's. For the admin API and dashboard. */
   list(options: { appid?: string; limit: number }): Promise<BlobInfo[]>;
   delete(id: string): Promise<boolean>;
+  /**
+   * How many committed blobs there are and their total size, for metrics and the dashboard (expired but not yet
+   * swept ones included). Optional: without it the server adds up list() instead. May cost a walk of the store;
+   * callers cache it.
+   */
+  stats?(): Promise<BlobStats>;
   /** Deletes every blob created before `createdBefore` (Unix seconds); returns how many. Cost grows with what is deleted. */
   sweep(createdBefore: number): Promise<number>;
   close(): Promise<void>;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MEDIA_ID_PATTERN, mediaIdCreatedAt } from '@wxmedia/protocol';
-import type { BlobInfo, BlobStore, BlobWriteMeta, ByteRange, OpenedBlob, StagedBlob } from './blob-store.ts';
+import type { BlobInfo, BlobStats, BlobStore, BlobWriteMeta, ByteRange, OpenedBlob, StagedBlob } from './blob-store.ts';
 import { PRIVATE_DIR_MODE } from './file-modes.ts';
 import { FsStagedBlob, SIDECAR, writeDurably } from './fs-staged-blob.ts';
 
@@ -123,6 +123,24 @@ export class FsBlobStore implements BlobStore {
     const existed = await unlinkIfPresent(path);
     await rm(`${path}${SIDECAR}`, { force: true });
     return existed;
+  }
+
+  async stats(): Promise<BlobStats> {
+    let count = 0;
+    let bytes = 0;
+    for (const bucket of await this.#buckets()) {
+      const dir = join(this.#media, bucket);
+      const ids = committedIds(await readdirIfPresent(dir));
+      for (let i = 0; i < ids.length; i += LIST_READ_BATCH) {
+        const sizes = await Promise.all(ids.slice(i, i + LIST_READ_BATCH).map((id) => this.size(id)));
+        for (const size of sizes) {
+          if (size === undefined) continue;
+          count += 1;
+          bytes += size;
+        }
+      }
+    }
+    return { count, bytes };
   }
 
   async sweep(createdBefore: number): Promise<number> {

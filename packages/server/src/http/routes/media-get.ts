@@ -5,6 +5,8 @@ import type { ServerContext } from '../context.ts';
 import { authenticate, queryParam, requireMethod } from '../request.ts';
 import { parseRange } from '../range.ts';
 import { ALL_METHODS } from './methods.ts';
+import { sendJson } from '../reply.ts';
+import { videoUrl } from '../video-url.ts';
 
 /**
  * GET and HEAD /cgi-bin/media/get?access_token=&media_id= (seed 001): the bytes with WeChat's headers, or the JSON
@@ -14,15 +16,21 @@ export function mediaGetRoute(app: FastifyInstance, ctx: ServerContext): void {
   app.route({
     method: ALL_METHODS,
     url: PATHS.get,
-    config: { group: 'media' },
+    config: { group: 'media', wechat: 'https' },
     handler: async (request, reply) => {
       requireMethod(request, ['GET', 'HEAD']);
       const caller = await authenticate(request, ctx);
       await ctx.quotas.charge(caller.appid, PATHS.get);
       const mediaId = queryParam(request, 'media_id');
+      if (request.wxCall && mediaId) request.wxCall.mediaId = mediaId;
       const head = request.method === 'HEAD';
       const rangeHeader = request.headers.range;
 
+      if (caller.kind === 'official' && ctx.options.videoGet === 'url') {
+        // An official account's video is answered with its download address, as WeChat documents (video-url.ts).
+        const stat = await ctx.media.open(caller.appid, mediaId, { headOnly: true });
+        if (stat.contentType.startsWith('video/')) return sendJson(request, reply, ctx, { video_url: videoUrl(request, ctx, stat.mediaId) });
+      }
       let range: ByteRange | undefined;
       let size: number | undefined;
       if (rangeHeader !== undefined) {
@@ -50,6 +58,7 @@ export function mediaGetRoute(app: FastifyInstance, ctx: ServerContext): void {
       } else {
         reply.code(200).header('content-length', total);
       }
+      if (request.wxCall && !head) request.wxCall.bytes = range ? range.end - range.start + 1 : total;
       if (head || !opened.stream) {
         opened.stream?.destroy();
         return reply.send();

@@ -24,7 +24,7 @@ export function mediaUploadRoute(app: FastifyInstance, ctx: ServerContext): void
   app.route({
     method: ALL_METHODS,
     url: PATHS.upload,
-    config: { group: 'media' },
+    config: { group: 'media', wechat: 'https' },
     handler: async (request, reply) => {
       requireMethod(request, ['POST']);
       const caller = await authenticate(request, ctx);
@@ -50,6 +50,7 @@ export function mediaUploadRoute(app: FastifyInstance, ctx: ServerContext): void
             if (await nextMediaPart(parts)) throw new WxError('MEDIA_DATA_MISSING', 'two media parts');
           },
         });
+        if (request.wxCall) Object.assign(request.wxCall, { mediaId: result.mediaId, bytes: result.size });
         return sendJson(request, reply, ctx, {
           errcode: 0,
           errmsg: 'ok',

@@ -13,7 +13,7 @@ export function quotaRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.route({
     method: ALL_METHODS,
     url: PATHS.quotaGet,
-    config: { group: 'api' },
+    config: { group: 'api', wechat: 'https' },
     handler: async (request, reply) => {
       requireMethod(request, ['POST']);
       const caller = await authenticate(request, ctx);
@@ -28,7 +28,7 @@ export function quotaRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.route({
     method: ALL_METHODS,
     url: PATHS.clearQuota,
-    config: { group: 'api' },
+    config: { group: 'api', wechat: 'https' },
     handler: async (request, reply) => {
       requireMethod(request, ['POST']);
       const caller = await authenticate(request, ctx);

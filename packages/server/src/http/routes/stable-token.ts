@@ -5,6 +5,7 @@ import type { ServerContext } from '../context.ts';
 import { readJsonObject, requireMethod } from '../request.ts';
 import { sendJson } from '../reply.ts';
 import { ALL_METHODS } from './methods.ts';
+import { applyFault } from '../faults.ts';
 import { checkCredentials } from './credentials.ts';
 
 /**
@@ -15,7 +16,7 @@ export function stableTokenRoute(app: FastifyInstance, ctx: ServerContext): void
   app.route({
     method: ALL_METHODS,
     url: PATHS.stableToken,
-    config: { group: 'api' },
+    config: { group: 'api', wechat: 'https' },
     handler: async (request, reply) => {
       requireMethod(request, ['POST']);
       const notJson = new WxError('REQUIRE_POST', 'body is not a JSON object');
@@ -23,6 +24,7 @@ export function stableTokenRoute(app: FastifyInstance, ctx: ServerContext): void
       const found = await checkCredentials(ctx, { grantType: body['grant_type'], appid: body['appid'], secret: body['secret'], client: request.ip });
       const force = body['force_refresh'];
       if (force !== undefined && typeof force !== 'boolean') throw new WxError('DATA_FORMAT_ERROR', 'force_refresh must be a boolean');
+      await applyFault(request, ctx, found.appid);
       await ctx.quotas.charge(found.appid, PATHS.stableToken);
       const issued = await ctx.tokens.stable(found, force === true);
       return sendJson(request, reply, ctx, { access_token: issued.accessToken, expires_in: issued.expiresIn });

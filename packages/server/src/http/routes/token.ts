@@ -4,6 +4,7 @@ import type { ServerContext } from '../context.ts';
 import { queryParam, requireMethod } from '../request.ts';
 import { sendJson } from '../reply.ts';
 import { ALL_METHODS } from './methods.ts';
+import { applyFault } from '../faults.ts';
 import { checkCredentials } from './credentials.ts';
 
 /** GET /cgi-bin/token: a new token that replaces the app's previous one (which works 5 more minutes). */
@@ -11,7 +12,7 @@ export function tokenRoute(app: FastifyInstance, ctx: ServerContext): void {
   app.route({
     method: ALL_METHODS,
     url: PATHS.token,
-    config: { group: 'api' },
+    config: { group: 'api', wechat: 'https' },
     handler: async (request, reply) => {
       requireMethod(request, ['GET']);
       const found = await checkCredentials(ctx, {
@@ -20,6 +21,7 @@ export function tokenRoute(app: FastifyInstance, ctx: ServerContext): void {
         secret: queryParam(request, 'secret'),
         client: request.ip,
       });
+      await applyFault(request, ctx, found.appid);
       await ctx.quotas.charge(found.appid, PATHS.token);
       const issued = await ctx.tokens.issue(found);
       return sendJson(request, reply, ctx, { access_token: issued.accessToken, expires_in: issued.expiresIn });
