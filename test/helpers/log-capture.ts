@@ -3,7 +3,9 @@
  * then `log.lines()` (parsed JSON objects) or `log.text()` (raw, for "this string never appears" checks).
  */
 import { Writable } from 'node:stream';
+import { after, before } from 'node:test';
 import { pino, type Logger } from 'pino';
+import { startServer, type InProcessServer, type StartServerOptions } from './server.ts';
 
 export interface LogLine {
   readonly level: number;
@@ -36,5 +38,30 @@ export function captureLog(level = 'debug'): CapturedLog {
         .split('\n')
         .filter(Boolean)
         .map((l) => JSON.parse(l) as LogLine),
+  };
+}
+
+/**
+ * One server per test file, with its log captured: started before the file's tests (with a token for the first app),
+ * stopped after them. `const f = serverWithLog({ maxConnections: 3 })`, then `f.server.url`, `f.token`, `f.log`.
+ */
+export function serverWithLog(options: StartServerOptions = {}, level = 'debug'): { readonly log: CapturedLog; readonly server: InProcessServer; readonly token: string } {
+  const log = captureLog(level);
+  let server: InProcessServer | undefined;
+  let token = '';
+  before(async () => {
+    server = await startServer({ ...options, logger: log.logger });
+    token = await server.token();
+  });
+  after(() => server?.stop());
+  return {
+    log,
+    get server() {
+      if (!server) throw new Error('serverWithLog: the server starts in before()');
+      return server;
+    },
+    get token() {
+      return token;
+    },
   };
 }

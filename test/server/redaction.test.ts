@@ -5,22 +5,15 @@
  * still carry one, and are redacted too.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ERRCODES } from '@wxmedia/protocol';
-import { captureLog } from '../helpers/log-capture.ts';
+import { serverWithLog } from '../helpers/log-capture.ts';
 import { rawHead, rawRequest } from '../helpers/raw-http.ts';
-import { TEST_APPS, startServer, type InProcessServer } from '../helpers/server.ts';
+import { TEST_APPS } from '../helpers/server.ts';
 
 const APP = TEST_APPS[0];
-const log = captureLog('debug');
-let s: InProcessServer;
-let token: string;
-
-before(async () => {
-  s = await startServer({ logger: log.logger });
-  token = await s.token();
-});
-after(() => s?.stop());
+const f = serverWithLog();
+const log = f.log;
 
 /** Every way a value could show up in a log line: as sent, decoded, or in pieces long enough to matter. */
 function assertNotLogged(value: string, what: string): void {
@@ -31,7 +24,7 @@ function assertNotLogged(value: string, what: string): void {
 }
 
 async function get(target: string, headers: Record<string, string> = {}): Promise<Record<string, unknown>> {
-  const res = await rawRequest(s.port, [rawHead('GET', target, headers)]);
+  const res = await rawRequest(f.server.port, [rawHead('GET', target, headers)]);
   assert.ok(res, `an answer to ${target}`);
   return res.json();
 }
@@ -63,32 +56,32 @@ describe('redaction of credentials in the access log', () => {
   it('media requests: every spelling of `access_token`, accepted or not, is kept out of the log', async () => {
     const accepted = ['access_token', 'access%5Ftoken', 'access%5ftoken', '%61ccess_token', encodeAll('access_token')];
     for (const name of accepted) {
-      const body = await get(`/cgi-bin/media/get?${name}=${token}&media_id=nope`);
+      const body = await get(`/cgi-bin/media/get?${name}=${f.token}&media_id=nope`);
       assert.equal(body['errcode'], ERRCODES.INVALID_MEDIA_ID.errcode, `${name}= is read as the token: ${JSON.stringify(body)}`);
     }
-    assert.equal((await get(`/cgi-bin/media/get?access_token=${encodeAll(token)}&media_id=nope`))['errcode'], ERRCODES.INVALID_MEDIA_ID.errcode);
-    assert.equal((await get(`/cgi-bin/media/get?access_token=${token}&access_token=x&media_id=nope`))['errcode'], ERRCODES.INVALID_MEDIA_ID.errcode);
+    assert.equal((await get(`/cgi-bin/media/get?access_token=${encodeAll(f.token)}&media_id=nope`))['errcode'], ERRCODES.INVALID_MEDIA_ID.errcode);
+    assert.equal((await get(`/cgi-bin/media/get?access_token=${f.token}&access_token=x&media_id=nope`))['errcode'], ERRCODES.INVALID_MEDIA_ID.errcode);
     for (const name of ['ACCESS_TOKEN', 'access_token[]', 'access_token%5B%5D', 'access_token[0]', 'accessToken', 'token']) {
-      const body = await get(`/cgi-bin/media/get?${name}=${token}&media_id=nope`);
+      const body = await get(`/cgi-bin/media/get?${name}=${f.token}&media_id=nope`);
       assert.equal(body['errcode'], ERRCODES.ACCESS_TOKEN_MISSING.errcode, `${name}= is not the token: ${JSON.stringify(body)}`);
     }
     // After a `#`, which starts the router's query string too, and in an absolute-form request target.
-    await get(`/cgi-bin/media/get#x&access_token=${token}`);
-    await get(`http://127.0.0.1/cgi-bin/media/get?access_token=${token}&media_id=nope`);
+    await get(`/cgi-bin/media/get#x&access_token=${f.token}`);
+    await get(`http://127.0.0.1/cgi-bin/media/get?access_token=${f.token}&media_id=nope`);
     // On a path that does not exist, and with a method no route takes.
-    await get(`/cgi-bin/nope?access_token=${token}`);
-    const connect = await rawRequest(s.port, [`CONNECT /cgi-bin/token?access_token=${token} HTTP/1.1\r\nHost: x\r\n\r\n`]);
+    await get(`/cgi-bin/nope?access_token=${f.token}`);
+    const connect = await rawRequest(f.server.port, [`CONNECT /cgi-bin/token?access_token=${f.token} HTTP/1.1\r\nHost: x\r\n\r\n`]);
     assert.equal(connect?.status, 405);
-    assertNotLogged(token, 'the access token');
+    assertNotLogged(f.token, 'the access token');
   });
 
   it('the admin key sent as ?key= (the API reads it only from Authorization) is not logged', async () => {
-    const key = s.server.adminKey;
+    const key = f.server.server.adminKey;
     for (const name of ['key', 'KEY', 'admin_key', '%6bey', 'key[]']) {
-      const res = await rawRequest(s.port, [rawHead('GET', `/wxmedia/admin/apps?${name}=${key}`)]);
+      const res = await rawRequest(f.server.port, [rawHead('GET', `/wxmedia/admin/apps?${name}=${key}`)]);
       assert.equal(res?.status, 401, `${name}= is not how the admin key is given`);
     }
-    const ok = await rawRequest(s.port, [rawHead('GET', `/wxmedia/admin/apps?key=${key}`, { Authorization: `Bearer ${key}` })]);
+    const ok = await rawRequest(f.server.port, [rawHead('GET', `/wxmedia/admin/apps?key=${key}`, { Authorization: `Bearer ${key}` })]);
     assert.equal(ok?.status, 200);
     assertNotLogged(key, 'the admin key');
   });

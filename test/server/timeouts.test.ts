@@ -9,12 +9,12 @@
  */
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ERRCODES } from '@wxmedia/protocol';
 import { jpeg } from '../helpers/images.ts';
-import { LEVEL, captureLog } from '../helpers/log-capture.ts';
+import { LEVEL, serverWithLog } from '../helpers/log-capture.ts';
 import { BOUNDARY, multipartBody, parseResponse, rawHead } from '../helpers/raw-http.ts';
-import { startServer, storedFiles, type InProcessServer } from '../helpers/server.ts';
+import { storedFiles } from '../helpers/server.ts';
 
 const HEADERS_S = 1;
 const IDLE_S = 1;
@@ -24,15 +24,8 @@ const LATE_MS = 1500;
 /** Each test fails by itself well before the old timeouts (60 s headers + 30 s checks, 120 s per request). */
 const TEST_TIMEOUT = { timeout: 20_000 };
 
-const log = captureLog('info');
-let s: InProcessServer;
-let token: string;
-
-before(async () => {
-  s = await startServer({ logger: log.logger, timeouts: { headersSeconds: HEADERS_S, idleSeconds: IDLE_S, minBodyBytesPerSecond: MIN_RATE } });
-  token = await s.token();
-});
-after(() => s?.stop());
+const f = serverWithLog({ timeouts: { headersSeconds: HEADERS_S, idleSeconds: IDLE_S, minBodyBytesPerSecond: MIN_RATE } }, 'info');
+const log = f.log;
 
 interface Timed {
   /** ms from the last byte written until the server closed the connection. */
@@ -48,7 +41,7 @@ function timedRequest(pieces: readonly (string | Buffer)[], pauseMs: number): Pr
     const started = performance.now();
     let lastWrite = started;
     const chunks: Buffer[] = [];
-    const sock = connect(s.port, '127.0.0.1');
+    const sock = connect(f.server.port, '127.0.0.1');
     let closed = false;
     sock.on('data', (c: Buffer) => chunks.push(c));
     sock.on('error', () => undefined);
@@ -76,7 +69,7 @@ function assertTimeoutReply(t: Timed): void {
 }
 
 const uploadHead = (length: number) =>
-  rawHead('POST', `/cgi-bin/media/upload?access_token=${encodeURIComponent(token)}&type=image`, {
+  rawHead('POST', `/cgi-bin/media/upload?access_token=${encodeURIComponent(f.token)}&type=image`, {
     'Content-Type': `multipart/form-data; boundary=${BOUNDARY}`,
     'Content-Length': length,
   });
@@ -103,7 +96,7 @@ describe('timeouts', () => {
     assert.equal(t.reply?.headers.get('connection'), 'close');
     assert.ok(t.afterLastWrite >= IDLE_S * 1000 - 50, `closed ${Math.round(t.afterLastWrite)} ms after the last byte: too early`);
     assert.ok(t.afterLastWrite < IDLE_S * 1000 + LATE_MS, `closed ${Math.round(t.afterLastWrite)} ms after the last byte`);
-    assert.deepEqual((await storedFiles(s.dataDir)).staging, []);
+    assert.deepEqual((await storedFiles(f.server.dataDir)).staging, []);
   });
 
   it('a JSON body that stops: 408 the same way', TEST_TIMEOUT, async () => {

@@ -8,7 +8,8 @@ const doc = readFileSync(new URL('../../../docs/errcodes.md', import.meta.url), 
 /** Rows of the table: errcode → [errmsg, when]. */
 function tableRows(): Map<number, [string, string]> {
   const rows = new Map<number, [string, string]>();
-  for (const line of doc.split('\n')) {
+  // The catalog's table only: the section on HTTP statuses after it has rows of its own.
+  for (const line of doc.split('\n## ')[0]!.split('\n')) {
     const m = /^\| (-?\d+) \| (.*) \| (.*) \|$/.exec(line);
     if (m) rows.set(Number(m[1]), [m[2]!.replaceAll('\\|', '|'), m[3]!.replaceAll('\\|', '|')]);
   }
