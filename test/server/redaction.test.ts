@@ -68,8 +68,10 @@ describe('redaction of credentials in the access log', () => {
     // After a `#`, which starts the router's query string too, and in an absolute-form request target.
     await get(`/cgi-bin/media/get#x&access_token=${f.token}`);
     await get(`http://127.0.0.1/cgi-bin/media/get?access_token=${f.token}&media_id=nope`);
-    // On a path that does not exist, and with a method no route takes.
+    // On a path that does not exist (its query may start at `#` too), and with a method no route takes.
     await get(`/cgi-bin/nope?access_token=${f.token}`);
+    await get(`/cgi-bin/nope#access_token=${f.token}`);
+    await get(`/cgi-bin/nope#x?access%5Ftoken=${f.token}`);
     const connect = await rawRequest(f.server.port, [`CONNECT /cgi-bin/token?access_token=${f.token} HTTP/1.1\r\nHost: x\r\n\r\n`]);
     assert.equal(connect?.status, 405);
     assertNotLogged(f.token, 'the access token');

@@ -134,7 +134,8 @@ export function buildHttpApp(ctx: ServerContext): FastifyInstance {
       return;
     }
     if (isWxError(error)) {
-      request.log.debug({ errcode: error.errcode, detail: error.detail }, 'wechat error');
+      // A detail may quote what the client sent: redacted like any other text that could carry a credential.
+      request.log.debug({ errcode: error.errcode, detail: error.detail === undefined ? undefined : redact(error.detail) }, 'wechat error');
       if (request.wxCall) request.wxCall.reason = error.detail ? `${error.errmsg}: ${error.detail}` : error.errmsg;
       return sendError(request, reply, ctx, error);
     }
@@ -158,7 +159,9 @@ export function buildHttpApp(ctx: ServerContext): FastifyInstance {
     return sendError(request, reply, ctx, new WxError('SYSTEM_ERROR'));
   });
 
-  app.setNotFoundHandler((request, reply) => sendError(request, reply, ctx, new WxError('INVALID_URL', request.url.split('?')[0])));
+  // The detail names what was asked for; a target's query may begin at `#` as well as `?` (redactUrl splits as the
+  // router does).
+  app.setNotFoundHandler((request, reply) => sendError(request, reply, ctx, new WxError('INVALID_URL', redactUrl(request.url))));
 
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
