@@ -1,6 +1,7 @@
 /**
  * Renders docs/errcodes.md from the errcode catalog (packages/protocol/src/errcodes.ts).
- * `node --import tsx scripts/errcodes-doc.ts > docs/errcodes.md`; packages/protocol/test/errcodes-doc.test.ts fails
+ * `node --conditions=@wxmedia/source --import tsx scripts/errcodes-doc.ts > docs/errcodes.md` (the condition reads the
+ * catalog from the sources, not from a possibly stale build); packages/protocol/test/errcodes-doc.test.ts fails
  * when the two disagree.
  */
 import { ERRCODES } from '@wxmedia/protocol';
@@ -47,8 +48,9 @@ export function renderErrcodesDoc(): string {
     'Every reply below is HTTP 200 with `{"errcode": N, "errmsg": "<errmsg> rid: <rid>"}`, where the rid\'s first group',
     'is the request\'s Unix time in hex and the server logs every request with its rid. `errmsg` texts are WeChat\'s own,',
     'misspellings included, because clients match on them. This table is generated from',
-    '`packages/protocol/src/errcodes.ts` by `node --import tsx scripts/errcodes-doc.ts > docs/errcodes.md`; a test fails',
-    'when they disagree.',
+    '`packages/protocol/src/errcodes.ts` by',
+    '`node --conditions=@wxmedia/source --import tsx scripts/errcodes-doc.ts > docs/errcodes.md`; a test fails when they',
+    'disagree.',
     '',
     '| errcode | errmsg | when |',
     '|---|---|---|',

@@ -1,6 +1,6 @@
 /**
  * End to end over real sockets: a real wxmedia server, fixture cloud functions run by the unmodified wx-server-sdk in
- * child processes (bare recipe and `wxmedia run-function`), and the HTTPS API through curl, as the seeds call it.
+ * child processes (bare recipe and `wxmedia run-function`), and the HTTPS API through curl, as WeChat's pages call it.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';

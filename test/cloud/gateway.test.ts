@@ -77,7 +77,7 @@ describe('cloud gateway with the real wx-server-sdk', () => {
 
   const appEnv = (extra: Record<string, string> = {}) => sdkEnv(url, APP.appid, APP.secret, extra);
 
-  it('uploads a PNG and gets it back byte-identical, with the seeds\' result shapes', async () => {
+  it('uploads a PNG and gets it back byte-identical, with the pages\' result shapes', async () => {
     const png = image('png');
     const up = await invoke(MEDIA_FN, { call: 'upload', base64: png.toString('base64') }, appEnv());
     const r = up.returned as Record<string, unknown>;

@@ -98,6 +98,19 @@ describe('cloud-call face vs the real wx-server-sdk, same server', () => {
     assert.deepEqual(shapeOfUpload(mine?.returned), shapeOfUpload(theirs?.returned));
   });
 
+  test('the file is named as wx-server-sdk names it: from contentType (an unknown type → .png), whatever fileName says', async (t) => {
+    if (gatewayDown) return t.skip(gatewayDown);
+    const calls: Call[] = [
+      // image/jpeg → media.jpeg; a MIME type it does not know → media.png (its default); fileName changes nothing.
+      { api: 'uploadTempMedia', params: { type: 'image', media: { contentType: 'image/jpeg', value: jpegBytes(4096) } } },
+      { api: 'uploadTempMedia', params: { type: 'image', media: { contentType: 'application/x-whatever', value: pngBytes(4096) } } },
+      { api: 'uploadTempMedia', params: { type: 'image', media: { contentType: 'image/png', value: pngBytes(4096), fileName: 'photo.jpg' } } },
+    ];
+    const theirs = await wxServerSdk(calls);
+    const mine = await ours(calls);
+    assert.deepEqual(mine.map((o) => shapeOfUpload(o.returned)), theirs.map((o) => shapeOfUpload(o.returned)));
+  });
+
   test('getTempMedia of each other\'s uploads: identical results', async (t) => {
     if (gatewayDown) return t.skip(gatewayDown);
     const bytes = jpegBytes(40 * 1024);
@@ -119,6 +132,12 @@ describe('cloud-call face vs the real wx-server-sdk, same server', () => {
       { api: 'getTempMedia', params: { mediaId: 'not-an-id' } },
       { api: 'uploadTempMedia', params: { type: 'image', media: { contentType: 'image/png', value: Buffer.from('not an image at all') } } },
       { api: 'uploadTempMedia', params: { type: 'video', media: { contentType: 'image/png', value: pngBytes(2048) } } },
+      // wx-server-sdk names the file from media.contentType (media.png), whatever the bytes are: JPEG bytes said to
+      // be PNG are refused by the extension and magic-byte check.
+      { api: 'uploadTempMedia', params: { type: 'image', media: { contentType: 'image/png', value: jpegBytes(4096) } } },
+      { api: 'uploadTempMedia', params: { type: 'image', media: { contentType: 'image/gif', value: pngBytes(4096) } } },
+      // fileName does not rename the file (wx-server-sdk snake-cases it to file_name before reading fileName).
+      { api: 'uploadTempMedia', params: { type: 'image', media: { contentType: 'application/octet-stream', value: jpegBytes(4096), fileName: 'shot.jpg' } } },
     ];
     const theirs = await wxServerSdk(calls);
     const mine = await ours(calls);

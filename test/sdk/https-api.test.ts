@@ -1,4 +1,4 @@
-// The HTTPS face's token and quota calls against a real server: wire shapes as the seed pages and the reference
+// The HTTPS face's token and quota calls against a real server: wire shapes as WeChat's pages (docs/wechat-api.md)
 // give them, and the WeChat errors they raise.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';

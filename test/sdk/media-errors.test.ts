@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { ERRCODES, MEDIA_TTL_SECONDS, PATHS, RID_PATTERN } from '@wxmedia/protocol';
-import { WeChatClient, WeChatError } from '@wxmedia/sdk';
+import { MediaInputError, WeChatClient, WeChatError } from '@wxmedia/sdk';
 import { APP, startServer, type RunningServer } from './fixtures/server.ts';
 import { pngBytes } from './fixtures/media.ts';
 
@@ -94,6 +94,26 @@ describe('download errors', () => {
     await assert.rejects(
       client.https.uploadTempMedia({ type: 'image', media: Buffer.alloc(0), filename: 'empty.png' }),
       (e: unknown) => e instanceof WeChatError && e.errcode === ERRCODES.EMPTY_MEDIA_DATA.errcode,
+    );
+  });
+
+  test('a file path that cannot be read is a MediaInputError naming it and why, before any request', async () => {
+    const missing = join(dir, 'no-such-photo.png');
+    for (const [media, why] of [
+      [missing, /no-such-photo\.png: no such file/],
+      [new URL(`file://${missing}`), /no-such-photo\.png: no such file/],
+      [dir, /is a folder, not a file/],
+    ] as const) {
+      await assert.rejects(client.https.uploadTempMedia({ type: 'image', media }), (e: unknown) => {
+        assert.ok(e instanceof MediaInputError, `${String(e)}`);
+        assert.equal(e.reason, 'unreadable-file');
+        assert.match(e.message, why);
+        return true;
+      });
+    }
+    await assert.rejects(
+      client.openapi.customerServiceMessage.uploadTempMedia({ type: 'image', media: { contentType: 'image/png', value: 'x' as never } }),
+      (e: unknown) => e instanceof MediaInputError && e.errCode === -1 && /:fail /.test(e.errMsg),
     );
   });
 });

@@ -49,7 +49,7 @@ interface Member {
 
 function startMember(prefix: string): Member {
   const script = fileURLToPath(new URL('./fixtures/fleet-member.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, proxy.url, REDIS_URL, prefix, APP.appid, APP.secret], {
+  const child = spawn(process.execPath, ['--conditions=@wxmedia/source', '--import', 'tsx', script, proxy.url, REDIS_URL, prefix, APP.appid, APP.secret], {
     cwd: fileURLToPath(new URL('../..', import.meta.url)),
   });
   let out = '';

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { AppConfig, CloudEnvConfig, ServerOptions } from '@wxmedia/server';
+import { fsProblem } from './fs-errors.ts';
 
 /** Thrown for bad flags, env or config: printed as one line that says what to change. */
 export class CliError extends Error {
@@ -26,6 +27,7 @@ export interface ServeFlags {
   metrics?: string;
   recentCalls?: string;
   logLevel?: string;
+  logFormat?: string;
   allowSharedDataDir?: boolean;
   maxConnections?: string;
   headersTimeout?: string;
@@ -34,11 +36,43 @@ export interface ServeFlags {
   credentialFailuresPerMinute?: string;
 }
 
+/** How `serve` logs: lines for people (pino-pretty), or JSON lines for machines. */
+export type LogFormat = 'pretty' | 'json';
+
 export interface ServeSettings {
   readonly host: string;
   readonly port: number;
   readonly server: ServerOptions;
+  /** The log level, and the flag, variable or config key it came from (for messages). */
+  readonly logLevel: { readonly value: string; readonly from: string };
+  /** Undefined: pretty on a terminal, JSON otherwise. */
+  readonly logFormat: LogFormat | undefined;
 }
+
+/** The keys a `--config` file may hold; any other is refused, so a typo is not silently ignored. */
+const CONFIG_KEYS = [
+  'host',
+  'port',
+  'data',
+  'apps',
+  'cloudEnvs',
+  'timeTravel',
+  'ephemeral',
+  'metrics',
+  'recentCalls',
+  'signingKey',
+  'adminKey',
+  'logLevel',
+  'logFormat',
+  'maxBytes',
+  'dailyQuotas',
+  'contentTypes',
+  'sweepIntervalSeconds',
+  'allowSharedDataDir',
+  'timeouts',
+  'maxConnections',
+  'credentialFailuresPerMinute',
+] as const;
 
 /** `APPID:SECRET` or `APPID:SECRET:official`. */
 export function parseAppFlag(text: string): AppConfig {
@@ -52,9 +86,9 @@ export function parseAppFlag(text: string): AppConfig {
 /**
  * Flags win over environment variables, which win over the config file (`--config`, `WXMEDIA_CONFIG`):
  * WXMEDIA_HOST, WXMEDIA_PORT, WXMEDIA_DATA, WXMEDIA_APPS (comma-separated APPID:SECRET), WXMEDIA_SIGNING_KEY,
- * WXMEDIA_ADMIN_KEY, WXMEDIA_LOG_LEVEL, WXMEDIA_TIME_TRAVEL=1, WXMEDIA_EPHEMERAL=1, WXMEDIA_METRICS, WXMEDIA_RECENT_CALLS,
- * WXMEDIA_ALLOW_SHARED_DATA_DIR=1, WXMEDIA_MAX_CONNECTIONS, WXMEDIA_HEADERS_TIMEOUT, WXMEDIA_IDLE_TIMEOUT,
- * WXMEDIA_MIN_BODY_RATE, WXMEDIA_CREDENTIAL_FAILURES_PER_MINUTE.
+ * WXMEDIA_ADMIN_KEY, WXMEDIA_LOG_LEVEL, WXMEDIA_LOG_FORMAT, WXMEDIA_TIME_TRAVEL=1, WXMEDIA_EPHEMERAL=1, WXMEDIA_METRICS,
+ * WXMEDIA_RECENT_CALLS, WXMEDIA_ALLOW_SHARED_DATA_DIR=1, WXMEDIA_MAX_CONNECTIONS, WXMEDIA_HEADERS_TIMEOUT,
+ * WXMEDIA_IDLE_TIMEOUT, WXMEDIA_MIN_BODY_RATE, WXMEDIA_CREDENTIAL_FAILURES_PER_MINUTE.
  */
 export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv): ServeSettings {
   const file = readConfigFile(flags.config ?? env['WXMEDIA_CONFIG']);
@@ -73,7 +107,16 @@ export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv):
   const timeTravel = flags.timeTravel ?? (env['WXMEDIA_TIME_TRAVEL'] === '1' || file['timeTravel'] === true);
   const signingKey = env['WXMEDIA_SIGNING_KEY'] ?? str(file, 'signingKey');
   const adminKey = env['WXMEDIA_ADMIN_KEY'] ?? str(file, 'adminKey');
-  const logLevel = flags.logLevel ?? env['WXMEDIA_LOG_LEVEL'] ?? str(file, 'logLevel') ?? 'info';
+  const logLevel =
+    flags.logLevel !== undefined
+      ? { value: flags.logLevel, from: '--log-level' }
+      : env['WXMEDIA_LOG_LEVEL']
+        ? { value: env['WXMEDIA_LOG_LEVEL'], from: 'WXMEDIA_LOG_LEVEL' }
+        : { value: str(file, 'logLevel') ?? 'info', from: 'config key "logLevel"' };
+  const logFormatText = flags.logFormat ?? (env['WXMEDIA_LOG_FORMAT'] || undefined) ?? str(file, 'logFormat');
+  if (logFormatText !== undefined && logFormatText !== 'pretty' && logFormatText !== 'json') {
+    throw new CliError(`log format "${logFormatText}" must be pretty or json (--log-format, WXMEDIA_LOG_FORMAT)`);
+  }
   const ephemeral = flags.ephemeral ?? (env['WXMEDIA_EPHEMERAL'] === '1' || file['ephemeral'] === true);
   const metrics = flags.metrics ?? env['WXMEDIA_METRICS'] ?? str(file, 'metrics');
   if (metrics !== undefined && metrics !== 'public' && metrics !== 'admin' && metrics !== 'off') throw new CliError(`--metrics must be public, admin or off, got "${metrics}"`);
@@ -95,7 +138,7 @@ export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv):
     apps,
     cloudEnvs,
     timeTravel,
-    logLevel,
+    logLevel: logLevel.value,
     ...(ephemeral ? { ephemeral } : {}),
     ...(metrics ? { metrics } : {}),
     ...(recentCalls ? { recentCalls } : {}),
@@ -113,7 +156,7 @@ export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv):
     ...(adminKey ? { adminKey } : {}),
     ...pick(file, ['maxBytes', 'dailyQuotas', 'contentTypes', 'sweepIntervalSeconds']),
   };
-  return { host, port, server };
+  return { host, port, server, logLevel, logFormat: logFormatText };
 }
 
 function readConfigFile(path: string | undefined): Record<string, unknown> {
@@ -122,15 +165,21 @@ function readConfigFile(path: string | undefined): Record<string, unknown> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new CliError(`cannot read config file ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+    throw new CliError(`cannot read config file ${path}: ${fsProblem(e) ?? String(e)}`);
   }
+  let parsed: Record<string, unknown>;
   try {
     const v: unknown = JSON.parse(text);
     if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not an object');
-    return v as Record<string, unknown>;
+    parsed = v as Record<string, unknown>;
   } catch (e) {
     throw new CliError(`config file ${path} must be a JSON object (${(e as Error).message})`);
   }
+  const unknown = Object.keys(parsed).filter((k) => !(CONFIG_KEYS as readonly string[]).includes(k));
+  if (unknown.length > 0) {
+    throw new CliError(`config file ${path}: unknown key ${unknown.map((k) => `"${k}"`).join(', ')} (known keys: ${CONFIG_KEYS.join(', ')})`);
+  }
+  return parsed;
 }
 
 function str(file: Record<string, unknown>, key: string): string | undefined {

@@ -3,7 +3,9 @@
  * `errmsg` is WeChat's own text (misspellings included: clients match on it). `when` is the documentation
  * shown in docs/errcodes.md — a test keeps that table and this catalog in step.
  *
- * Sources: the seed pages (40004, 40007) and ../shared/reference/wechat-behaviour.md for the rest.
+ * Sources: the uploadTempMedia and getTempMedia pages (40004, 40007), the token pages and WeChat's global return
+ * codes (https://developers.weixin.qq.com/doc/offiaccount/Getting_Started/Global_Return_Code.html) for the rest;
+ * every page is listed in docs/wechat-api.md.
  */
 export interface ErrcodeInfo {
   readonly errcode: number;

@@ -3,7 +3,7 @@
  * the server takes overrides from its configuration.
  */
 
-/** A temporary media_id is valid for three days (seed 000: "valid within three days"). */
+/** A temporary media_id is valid for three days (uploadTempMedia page: "valid within three days"). */
 export const MEDIA_TTL_SECONDS = 259_200;
 
 /** `expires_in` of every access token (/cgi-bin/token and /cgi-bin/stable_token). */

@@ -2,7 +2,7 @@
  * What each upload `type` accepts. WeChat decides the kind of a file from its filename extension; wxmedia also
  * checks the bytes (magic numbers), so a text file named `.jpg` is refused with 40005.
  *
- * Sources: seed 000 (mini programs: `image` only) and the reference (official accounts may also send voice, video
+ * Sources: the uploadTempMedia page (mini programs: `image` only) and WeChat's official-account media pages (official accounts may also send voice, video
  * and thumb to the same endpoint; size limits; BMP only for permanent material, so not here).
  */
 
@@ -37,7 +37,7 @@ export interface MediaTypeRule {
   readonly maxBytes: number;
   /** The key of the id in the upload reply (WeChat names the thumb id differently). */
   readonly idKey: 'media_id' | 'thumb_media_id';
-  /** Whether mini-program apps may upload this type (only `image`, per seed 000). */
+  /** Whether mini-program apps may upload this type (only `image`, per the uploadTempMedia page). */
   readonly miniProgram: boolean;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Request and reply shapes on the wire, exactly as the seed pages and the reference give them. snake_case is the
+ * Request and reply shapes on the wire, exactly as WeChat's pages (docs/wechat-api.md) give them. snake_case is the
  * HTTPS wire; camelCase is the cloud-call (wx-server-sdk) face.
  */
 import type { MediaType } from './media-rules.ts';
@@ -25,7 +25,7 @@ export interface StableTokenRequest {
 }
 
 /**
- * POST /cgi-bin/media/upload reply (seed 000). `created_at` is an integer here; older WeChat pages show it as a
+ * POST /cgi-bin/media/upload reply (WeChat's uploadTempMedia page). `created_at` is an integer here; older WeChat pages show it as a
  * string, so clients accept both. `thumb` uploads name the id `thumb_media_id`.
  */
 export interface UploadReply extends ErrorEnvelope {
@@ -41,7 +41,7 @@ export interface QuotaGetReply extends ErrorEnvelope {
   quota: { daily_limit: number; used: number; remain: number };
 }
 
-/** Cloud-call results (seed 000/001 "SDK Calling Response Example"). */
+/** Cloud-call results (the pages' "SDK Calling Response Example"). */
 export interface CloudUploadTempMediaResult {
   errCode: 0;
   errMsg: string;

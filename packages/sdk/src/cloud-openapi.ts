@@ -5,18 +5,20 @@ import {
   type CloudUploadTempMediaResult,
   type MediaType,
 } from '@wxmedia/protocol';
+import { cloudMediaFilename } from './cloud-media-naming.ts';
 import { MediaInputError, WxMediaError } from './errors.ts';
 import { downloadToBuffer } from './download.ts';
 import type { RequestSender } from './request-sender.ts';
 import { uploadMedia } from './upload.ts';
 
-/** wx-server-sdk's `uploadTempMedia` input (seed 000, cloud call). */
+/** wx-server-sdk's `uploadTempMedia` input (WeChat's uploadTempMedia page, cloud call). */
 export interface CloudUploadTempMediaRequest {
   readonly type: MediaType;
   readonly media: {
-    readonly contentType: string;
     readonly value: Buffer | Uint8Array;
-    /** wx-server-sdk's optional override of the part's filename. */
+    /** The MIME type; the file is named after it (`image/png` → `media.png`), as wx-server-sdk does. */
+    readonly contentType: string;
+    /** Accepted, and ignored as wx-server-sdk 4.x ignores it (see cloud-media-naming.ts): the name comes from contentType. */
     readonly fileName?: string;
   };
 }
@@ -48,11 +50,14 @@ export function createCloudOpenApi(deps: { readonly sender: RequestSender; reado
       if (!(value instanceof Uint8Array)) {
         throw new MediaInputError({ api, reason: 'unsupported-input', message: 'media.value must be a Buffer' });
       }
+      const contentType = String(request.media.contentType);
       const reply = await uploadMedia(deps.sender, {
         type: request.type,
         media: value,
-        filename: request.media.fileName,
-        contentType: request.media.contentType,
+        // Named as wx-server-sdk names it (from contentType, not from the bytes), so code behaves the same here and
+        // in a cloud function.
+        filename: cloudMediaFilename(contentType),
+        contentType,
         maxStreamBytes: deps.maxUploadBytes,
       });
       // Seed 000's cloud-call reply has no `item` (the HTTPS reply's `item: []`); the gateway agrees, so drop it.

@@ -149,12 +149,17 @@ export class UnexpectedResponseError extends WxMediaError {
   }
 }
 
-/** The media given to an upload cannot be sent: not a supported input, or a stream longer than the limit it is buffered to. */
+/**
+ * The media given to an upload cannot be sent: not a supported input, a file path that cannot be read (missing, a
+ * folder, no permission), or a stream longer than the limit it is buffered to. Thrown before any request is made.
+ */
 export class MediaInputError extends WxMediaError {
   override readonly name = 'MediaInputError';
-  readonly reason: 'too-large' | 'unsupported-input';
-  constructor(options: { api: string; reason: 'too-large' | 'unsupported-input'; message: string }) {
-    super(options.message, options.api);
+  readonly reason: MediaInputProblem;
+  constructor(options: { api: string; reason: MediaInputProblem; message: string; cause?: unknown }) {
+    super(options.message, options.api, { cause: options.cause });
     this.reason = options.reason;
   }
 }
+
+export type MediaInputProblem = 'too-large' | 'unsupported-input' | 'unreadable-file';

@@ -62,7 +62,7 @@ export interface HttpsApiDeps {
 }
 
 /**
- * The HTTPS face: one method per endpoint, inputs and replies in WeChat's own snake_case wire shapes (seed pages),
+ * The HTTPS face: one method per endpoint, inputs and replies in WeChat's own snake_case wire shapes (docs/wechat-api.md),
  * errors thrown as WeChatError.
  */
 export class HttpsApi {
@@ -97,7 +97,7 @@ export class HttpsApi {
     });
   }
 
-  /** POST /cgi-bin/media/upload (seed 000). */
+  /** POST /cgi-bin/media/upload (WeChat's uploadTempMedia page). */
   async uploadTempMedia(request: UploadTempMediaRequest, options: UploadCallOptions = {}): Promise<UploadTempMediaReply> {
     const reply = await uploadMedia(this.#d.sender, {
       type: request.type,
@@ -111,7 +111,7 @@ export class HttpsApi {
     return reply as unknown as UploadTempMediaReply;
   }
 
-  /** GET /cgi-bin/media/get (seed 001), into memory. */
+  /** GET /cgi-bin/media/get (WeChat's getTempMedia page), into memory. */
   async getTempMedia(request: GetTempMediaRequest, options: CallOptions = {}): Promise<TempMedia> {
     const m = await downloadToBuffer(this.#d.sender, { mediaId: request.media_id, signal: options.signal });
     return { buffer: m.buffer, content_type: m.contentType, filename: m.filename };

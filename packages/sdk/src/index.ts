@@ -18,7 +18,7 @@ export {
   type CloudGetTempMediaRequest,
 } from './cloud-openapi.ts';
 export type { MediaInput } from './media-source.ts';
-export { WxMediaError, WeChatError, NetworkError, TimeoutError, UnexpectedResponseError, MediaInputError, isTokenRejected } from './errors.ts';
+export { WxMediaError, WeChatError, NetworkError, TimeoutError, UnexpectedResponseError, MediaInputError, isTokenRejected, type MediaInputProblem } from './errors.ts';
 export { CredentialTokenProvider, type TokenProvider, type TokenGrant, type TokenFetcher, type CredentialTokenProviderOptions } from './token-provider.ts';
 export { MemoryTokenCache, type TokenCache, type CachedToken } from './token-cache.ts';
 export { RedisTokenCache, type RedisLike, type RedisTokenCacheOptions } from './redis-token-cache.ts';

@@ -37,7 +37,7 @@ export interface MediaSource {
 }
 
 export async function toMediaSource(input: MediaInput, options: { api: string; maxStreamBytes: number }): Promise<MediaSource> {
-  if (typeof input === 'string' || input instanceof URL) return fileSource(typeof input === 'string' ? input : fileURLToPath(input));
+  if (typeof input === 'string' || input instanceof URL) return fileSource(typeof input === 'string' ? input : fileURLToPath(input), options.api);
   if (input instanceof Uint8Array) return bytesSource(input, undefined, undefined);
   if (input instanceof Blob) return blobSource(input);
   if (isAsyncIterable(input) || input instanceof ReadableStream) {
@@ -52,9 +52,19 @@ function bytesSource(bytes: Uint8Array, name: string | undefined, type: string |
   return { size: bytes.byteLength, head: bytes.subarray(0, SNIFF_BYTES), name, type, open: () => Readable.from([bytes], { objectMode: false }) };
 }
 
-async function fileSource(path: string): Promise<MediaSource> {
-  const info = await stat(path);
-  const handle = await open(path, 'r');
+async function fileSource(path: string, api: string): Promise<MediaSource> {
+  const unreadable = (why: string, cause?: unknown) =>
+    new MediaInputError({ api, reason: 'unreadable-file', message: `cannot read ${path}: ${why}`, cause });
+  let info;
+  let handle;
+  try {
+    info = await stat(path);
+    if (info.isDirectory()) throw unreadable('it is a folder, not a file');
+    handle = await open(path, 'r');
+  } catch (e) {
+    if (e instanceof MediaInputError) throw e;
+    throw unreadable(FILE_PROBLEMS[(e as NodeJS.ErrnoException).code ?? ''] ?? (e as Error).message, e);
+  }
   try {
     const head = Buffer.alloc(Math.min(SNIFF_BYTES, info.size));
     await handle.read(head, 0, head.length, 0);
@@ -63,6 +73,16 @@ async function fileSource(path: string): Promise<MediaSource> {
     await handle.close();
   }
 }
+
+/** What a failed stat/open of an upload's file means to the person who named it. */
+const FILE_PROBLEMS: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ENOTDIR: 'a part of the path is not a folder',
+  ELOOP: 'too many symbolic links',
+  ENAMETOOLONG: 'the name is too long',
+};
 
 async function blobSource(blob: Blob): Promise<MediaSource> {
   const head = new Uint8Array(await blob.slice(0, SNIFF_BYTES).arrayBuffer());

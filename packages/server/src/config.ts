@@ -1,12 +1,14 @@
 import type { Logger } from 'pino';
 import { APPID_PATTERN, DEFAULT_DAILY_QUOTAS, MEDIA_TYPE_RULES, type AppKind, type MediaType, type QuotaPath } from '@wxmedia/protocol';
 import type { Clock } from './clock.ts';
+import { isLogLevel, LOG_LEVELS } from './logger.ts';
 import { DEFAULT_CALL_LOG_SIZE } from './services/call-log.ts';
 import type { CloudEnvConfig } from './cloud/gateway.ts';
 import type { BlobStore } from './storage/blob-store.ts';
 import type { StateStore } from './storage/state-store.ts';
+import { SERVER_DEFAULTS } from './defaults.ts';
 
-/** A mini program may upload images only (seed 000); an official account also voice, video and thumb. */
+/** A mini program may upload images only (WeChat's uploadTempMedia page); an official account also voice, video and thumb. */
 export type { AppKind };
 
 export interface AppConfig {
@@ -43,13 +45,6 @@ export interface Timeouts {
   readonly minBodyBytesPerSecond: number;
 }
 
-/** Defaults of the options below that are not WeChat's facts (those live in @wxmedia/protocol). */
-export const SERVER_DEFAULTS = {
-  timeouts: { headersSeconds: 60, idleSeconds: 60, minBodyBytesPerSecond: 1024 } satisfies Timeouts,
-  maxConnections: 10_000,
-  credentialFailuresPerMinute: 10,
-  sweepIntervalSeconds: 60,
-} as const;
 
 /** Who may read GET /metrics: anyone who reaches the port (the default), admin-key holders only, or no one. */
 export type MetricsAccess = 'public' | 'admin' | 'off';
@@ -163,6 +158,9 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     }
     if (seen.has(app.appid)) throw new ConfigError(`app ${app.appid} is configured twice`);
     seen.add(app.appid);
+  }
+  if (options.logLevel !== undefined && !isLogLevel(options.logLevel)) {
+    throw new ConfigError(`log level "${options.logLevel}" must be one of ${LOG_LEVELS.join(', ')}`);
   }
   if (options.signingKey !== undefined && options.signingKey.length < 32) {
     throw new ConfigError('the signing key must be at least 32 characters (e.g. `openssl rand -hex 32`)');

@@ -1,5 +1,9 @@
 export { createServer, type WxMediaServer } from './server.ts';
-export { resolveOptions, ConfigError, SERVER_DEFAULTS, type ServerOptions, type AppConfig, type AppKind, type ContentTypes, type Timeouts } from './config.ts';
+export { startTestServer, type TestServer, type TestServerOptions } from './test-server.ts';
+export type { BoundAddresses } from './http/addresses.ts';
+export { SERVER_DEFAULTS } from './defaults.ts';
+export { resolveOptions, ConfigError, type ServerOptions, type AppConfig, type AppKind, type ContentTypes, type Timeouts } from './config.ts';
+export { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from './logger.ts';
 export { ManualClock, OffsetClock, systemClock, type Clock } from './clock.ts';
 export { WxError } from './errors.ts';
 export { CLOUD_GATEWAY_PATH, type CloudEnvConfig } from './cloud/gateway.ts';
@@ -12,3 +16,4 @@ export { FsBlobStore } from './storage/fs-blob-store.ts';
 export { LmdbStateStore } from './storage/lmdb-state-store.ts';
 export { MemoryStateStore } from './storage/memory-state-store.ts';
 export { ADMIN_PREFIX } from '@wxmedia/protocol';
+export { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './storage/file-modes.ts';

@@ -1,15 +1,17 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { pino, type Logger } from 'pino';
-import { REDACTED } from '@wxmedia/protocol';
+import type { Logger } from 'pino';
 import { isControllable, nowSeconds, systemClock, type Clock, type ControllableClock } from './clock.ts';
 import { ConfigError, resolveOptions, type ResolvedOptions, type ServerOptions } from './config.ts';
 import { implicitCloudEnv } from './cloud/envs.ts';
 import { prepareDataDir } from './data-dir.ts';
 import { registerCloudGateway, type CloudEnvConfig } from './cloud/gateway.ts';
+import { boundAddresses, type BoundAddresses } from './http/addresses.ts';
 import { buildHttpApp } from './http/app.ts';
+import { createLogger } from './logger.ts';
 import type { ServerContext } from './http/context.ts';
 import { adminRoutes } from './http/routes/admin/index.ts';
 import { dashboardRoutes } from './http/routes/dashboard.ts';
@@ -54,7 +56,8 @@ export interface WxMediaServer {
   readonly dataDir: string;
   /** Set once listening, e.g. `http://127.0.0.1:8720`. */
   readonly url: string | undefined;
-  listen(options?: { host?: string; port?: number }): Promise<{ url: string }>;
+  /** Resolves once listening, with the addresses really bound (a host name may bind several). */
+  listen(options?: { host?: string; port?: number }): Promise<BoundAddresses>;
   /** Deletes the bytes of every expired media now (the sweeper also runs on a timer). */
   sweepNow(): Promise<number>;
   /** Stops accepting, lets in-flight requests finish, closes the stores (and removes an ephemeral data dir). */
@@ -81,13 +84,7 @@ export async function createServer(input: ServerOptions): Promise<WxMediaServer>
     await discard();
     throw e;
   }
-  const logger =
-    input.logger ??
-    pino({
-      level: input.logLevel ?? 'info',
-      // Belt and braces: routes log redacted URLs, and these paths never leave the process in clear.
-      redact: { paths: ['secret', '*.secret', 'access_token', '*.access_token', 'req.headers.authorization'], censor: REDACTED },
-    });
+  const logger = input.logger ?? createLogger({ level: input.logLevel });
   await prepareDataDir(options.dataDir, { allowShared: options.allowSharedDataDir });
   const state = input.stateStore ?? (input.ephemeral ? new MemoryStateStore() : new LmdbStateStore({ path: join(options.dataDir, 'state') }));
   const blobs = input.blobStore ?? new FsBlobStore({ dir: options.dataDir });
@@ -206,10 +203,19 @@ async function assemble(options: ResolvedOptions, injectedClock: Clock | undefin
       return url;
     },
     async listen(listenOptions = {}) {
-      const address = await app.listen({ host: listenOptions.host ?? '127.0.0.1', port: listenOptions.port ?? 8720 });
-      url = address.replace('[::1]', '127.0.0.1');
+      // Fastify logs "Server listening at …" for each address; the caller reports them itself (the CLI in its
+      // banner, which comes first), so that line is held back while listening.
+      const level = app.log.level;
+      if (['info', 'debug', 'trace'].includes(level)) app.log.level = 'warn';
+      try {
+        await app.listen({ host: listenOptions.host ?? '127.0.0.1', port: listenOptions.port ?? 8720 });
+      } finally {
+        app.log.level = level;
+      }
+      const bound = boundAddresses(app.addresses().filter((a): a is AddressInfo => typeof a !== 'string'));
+      url = bound.url;
       sweeper.start();
-      return { url };
+      return bound;
     },
     sweepNow: () => sweeper.sweepOnce(),
     async close() {

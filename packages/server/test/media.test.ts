@@ -18,7 +18,7 @@ describe('media upload and get', () => {
   const get = (mediaId: string, headers: Record<string, string> = {}, method: 'GET' | 'HEAD' = 'GET', t = token) =>
     f.server.app.inject({ method, url: `/cgi-bin/media/get?access_token=${t}&media_id=${encodeURIComponent(mediaId)}`, headers });
 
-  it('upload answers the seed\'s shape: errcode 0, type, a 64-char media_id, an integer created_at', async () => {
+  it('upload answers the page\'s shape: errcode 0, type, a 64-char media_id, an integer created_at', async () => {
     const body = await f.upload(token, PNG_1X1);
     assert.equal(body['errcode'], 0);
     assert.equal(body['errmsg'], 'ok');

@@ -22,13 +22,16 @@ export function addAppsCommand(program: Command): void {
     .description('list apps: appid, kind, created')
     .option('--json', 'print the list as JSON')
     .action(
-      action(async (flags: ListFlags) => {
-        await withAdmin(flags, async (admin) => {
-          const list = await admin.listApps();
-          if (flags.json) return void process.stdout.write(`${JSON.stringify(list)}\n`);
-          for (const a of list) process.stdout.write(`${a.appid}\t${a.kind}\t${formatTime(a.createdAt)}\n`);
-        });
-      }),
+      action(
+        async (flags: ListFlags) => {
+          await withAdmin(flags, async (admin) => {
+            const list = await admin.listApps();
+            if (flags.json) return void process.stdout.write(`${JSON.stringify(list)}\n`);
+            for (const a of list) process.stdout.write(`${a.appid}\t${a.kind}\t${formatTime(a.createdAt)}\n`);
+          });
+        },
+        (flags) => [flags.adminKey],
+      ),
     );
 
   withAdminOptions(apps.command('add'))

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { redactValues } from '@wxmedia/protocol';
-import { WeChatClient, WeChatError, WxMediaAdminClient, WxMediaError, type TokenGrant } from '@wxmedia/sdk';
+import type { TokenGrant, WeChatClient, WxMediaAdminClient } from '@wxmedia/sdk';
+import { fsProblem } from '../fs-errors.ts';
 import { CliError } from '../serve-config.ts';
 
 /** Where the client commands point when nothing says otherwise: a `wxmedia serve` on this machine. */
@@ -50,9 +51,11 @@ export function credentialsOf(flags: ClientFlags, env: Env = process.env): { app
 }
 
 /** A client for one command run; its token lives in memory for the run (stable_token hands every run the same one). */
-export function clientFrom(flags: ClientFlags, env: Env = process.env): { client: WeChatClient; secret: string } {
+export async function clientFrom(flags: ClientFlags, env: Env = process.env): Promise<{ client: WeChatClient; secret: string }> {
   const { appid, secret, grant } = credentialsOf(flags, env);
   const baseUrl = baseUrlOf(flags, env);
+  // Loaded on use: `wxmedia --help` and `wxmedia serve` start without the SDK.
+  const { WeChatClient } = await import('@wxmedia/sdk');
   try {
     return { client: new WeChatClient({ appid, secret, baseUrl, tokenGrant: grant }), secret };
   } catch (e) {
@@ -81,7 +84,10 @@ export async function adminKeyOf(flags: AdminFlags, env: Env = process.env): Pro
 
 /** Runs `run` with an admin client for the flags' server and key, and closes it after. */
 export async function withAdmin(flags: AdminFlags, run: (admin: WxMediaAdminClient) => Promise<void>): Promise<void> {
-  const admin = new WxMediaAdminClient({ baseUrl: baseUrlOf(flags), adminKey: await adminKeyOf(flags) });
+  const adminKey = await adminKeyOf(flags);
+  // Loaded on use, as in clientFrom.
+  const { WxMediaAdminClient } = await import('@wxmedia/sdk');
+  const admin = new WxMediaAdminClient({ baseUrl: baseUrlOf(flags), adminKey });
   try {
     await run(admin);
   } finally {
@@ -94,27 +100,51 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value)}\n`);
 }
 
+/** How a failure reads: one line for people, and an object for `--json` output. */
+export interface Failure {
+  readonly line: string;
+  readonly json: Record<string, unknown>;
+}
+
 /**
- * Runs a command body and turns a failure into one line on stderr (errcode first for WeChat errors) and exit
- * code 1. Known secrets are scrubbed from the line on top of the SDK's own redaction.
+ * A failure as one line and as a JSON object: `errcode 40007: invalid media_id rid: … (getTempMedia)` for WeChat
+ * errors (the object carries errcode, errmsg and rid), the SDK's own errors by name, file-system errors as
+ * "path: what is wrong", anything else by its message's first line.
+ */
+export async function describeFailure(e: unknown): Promise<Failure> {
+  const { WeChatError, WxMediaError } = await import('@wxmedia/sdk');
+  if (e instanceof WeChatError) {
+    return {
+      line: `errcode ${e.errcode}: ${e.errmsg} (${e.api})`,
+      json: { error: `errcode ${e.errcode}: ${e.errmsg}`, name: e.name, errcode: e.errcode, errmsg: e.errmsg, ...(e.rid ? { rid: e.rid } : {}) },
+    };
+  }
+  if (e instanceof WxMediaError) return { line: `${e.name}: ${e.message}`, json: { error: e.message, name: e.name } };
+  const problem = fsProblem(e);
+  const path = (e as NodeJS.ErrnoException | undefined)?.path;
+  if (problem && path) return { line: `${path}: ${problem}`, json: { error: `${path}: ${problem}`, name: 'FileError' } };
+  const message = e instanceof Error ? (e.message.split('\n')[0] ?? e.message) : String(e);
+  return { line: message, json: { error: message, name: e instanceof Error ? e.name : 'Error' } };
+}
+
+/**
+ * Runs a command body and turns a failure into one line on stderr (errcode first for WeChat errors) and exit code
+ * 1 — or, when the command was given `--json`, into one JSON object `{"error", …}` on stdout. Usage errors
+ * (CliError) exit 2 either way. `secrets` names values to scrub on top of the SDK's own redaction.
  */
 export function action<A extends unknown[]>(run: (...args: A) => Promise<void>, secrets: (...args: A) => (string | undefined)[] = () => []): (...args: A) => Promise<void> {
   return async (...args: A) => {
     try {
       await run(...args);
     } catch (e) {
-      if (e instanceof CliError) throw e;
+      // Commander calls an action with (...arguments, options, command): the options are next to last.
+      const json = (args.at(-2) as { json?: unknown } | undefined)?.json === true;
+      if (e instanceof CliError && !json) throw e;
       const hidden = [...secrets(...args), process.env['WXMEDIA_SECRET'], process.env['WXMEDIA_ADMIN_KEY']];
-      process.stderr.write(`wxmedia: ${redactValues(describe(e), hidden)}\n`);
-      process.exitCode = 1;
+      const failure = e instanceof CliError ? { line: e.message, json: { error: e.message, name: 'UsageError' } } : await describeFailure(e);
+      if (json) process.stdout.write(`${redactValues(JSON.stringify(failure.json), hidden)}\n`);
+      else process.stderr.write(`wxmedia: ${redactValues(failure.line, hidden)}\n`);
+      process.exitCode = e instanceof CliError ? 2 : 1;
     }
   };
-}
-
-/** One line: `errcode 40007: invalid media_id rid: … (getTempMedia)` for WeChat errors, the message otherwise. */
-export function describe(e: unknown): string {
-  if (e instanceof WeChatError) return `errcode ${e.errcode}: ${e.errmsg} (${e.api})`;
-  if (e instanceof WxMediaError) return `${e.name}: ${e.message}`;
-  if (e instanceof Error) return e.message.split('\n')[0] ?? e.message;
-  return String(e);
 }

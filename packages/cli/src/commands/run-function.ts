@@ -5,7 +5,6 @@ import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
 import { redactValues } from '@wxmedia/protocol';
-import { encodeFunctionToken } from '@wxmedia/server';
 import { CliError } from '../serve-config.ts';
 import { baseUrlOf, credentialsOf } from './client-options.ts';
 
@@ -45,6 +44,8 @@ export interface RunFunctionOptions {
 }
 
 interface FunctionConfig {
+  /** Whether the function has a config.json at all. */
+  readonly found: boolean;
   readonly openapi: readonly string[];
   readonly hasPermissions: boolean;
   readonly timeoutSeconds: number | undefined;
@@ -104,13 +105,18 @@ export async function runFunction(options: RunFunctionOptions): Promise<number> 
   const { dir, entry } = await resolveTarget(options.target);
   const name = basename(dir);
   const config = await readFunctionConfig(dir);
-  if (!config.hasPermissions) {
+  if (!config.found) {
+    note(`${dir} has no config.json: as in the cloud, the function may call no openapi (-604101); add one with {"permissions":{"openapi":["customerServiceMessage.uploadTempMedia"]}}`);
+  } else if (!config.hasPermissions) {
     note(`${join(dir, 'config.json')} lists no permissions.openapi: as in the cloud, this function may call no openapi (-604101)`);
   }
   const nodePath = resolveSdk(entry, dir, note);
   const env = options.env ?? options.appid;
   const timeoutSeconds = options.timeoutSeconds ?? config.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
-  const childEnv = functionEnv({ ...options, env, name, openapi: config.openapi, nodePath });
+  // Loaded here, not at the top, so the other commands start without the server.
+  const { encodeFunctionToken } = await import('@wxmedia/server');
+  const apiToken = encodeFunctionToken({ name, openapi: config.openapi });
+  const childEnv = functionEnv({ ...options, env, name, apiToken, nodePath });
   const context = {
     callbackWaitsForEmptyEventLoop: false,
     memory_limit_in_mb: 256,
@@ -124,6 +130,14 @@ export async function runFunction(options: RunFunctionOptions): Promise<number> 
   };
   const outcome = await runChild({ entry, dir, env: childEnv, event: options.event, context, timeoutSeconds, logs: err });
   switch (outcome.kind) {
+    case 'unloadable':
+      note(`${outcome.where ?? entry}: ${outcome.name}: ${outcome.message} (the function could not be loaded)`);
+      return 1;
+    case 'no-main': {
+      const exported = outcome.exported.length ? `it exports ${outcome.exported.join(', ')}` : 'it exports nothing';
+      note(`${entry} has no main function (${exported}): a cloud function exports main, e.g. exports.main = async (event, context) => {…}`);
+      return 1;
+    }
     case 'returned':
       out.write(`${JSON.stringify(outcome.value ?? null, null, 2)}\n`);
       return 0;
@@ -159,7 +173,7 @@ async function readFunctionConfig(dir: string): Promise<FunctionConfig> {
   try {
     text = await readFile(file, 'utf8');
   } catch {
-    return { openapi: [], hasPermissions: false, timeoutSeconds: undefined };
+    return { found: false, openapi: [], hasPermissions: false, timeoutSeconds: undefined };
   }
   let parsed: unknown;
   try {
@@ -175,6 +189,7 @@ async function readFunctionConfig(dir: string): Promise<FunctionConfig> {
   }
   const timeout = root['timeout'];
   return {
+    found: true,
     openapi: (openapi as string[] | undefined) ?? [],
     hasPermissions: Array.isArray(openapi),
     timeoutSeconds: typeof timeout === 'number' && timeout > 0 ? timeout : undefined,
@@ -202,7 +217,7 @@ function resolveSdk(entry: string, dir: string, note: (line: string) => void): s
   return nodeModules;
 }
 
-function functionEnv(o: RunFunctionOptions & { env: string; name: string; openapi: readonly string[]; nodePath: string | undefined }): NodeJS.ProcessEnv {
+function functionEnv(o: RunFunctionOptions & { env: string; name: string; apiToken: string; nodePath: string | undefined }): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!INHERIT_BLOCKLIST.test(k) && !k.startsWith('WXMEDIA_')) env[k] = v;
   Object.assign(env, {
@@ -218,13 +233,15 @@ function functionEnv(o: RunFunctionOptions & { env: string; name: string; openap
     TCB_CONTEXT_KEYS: 'TCB_ENV',
     WX_CONTEXT_KEYS: 'WX_APPID,WX_API_TOKEN',
     WX_APPID: o.appid,
-    WX_API_TOKEN: encodeFunctionToken({ name: o.name, openapi: o.openapi }),
+    WX_API_TOKEN: o.apiToken,
   });
   if (o.nodePath) env['NODE_PATH'] = o.nodePath;
   return env;
 }
 
 type Outcome =
+  | { kind: 'unloadable'; name: string; message: string; where: string | undefined }
+  | { kind: 'no-main'; exported: string[] }
   | { kind: 'returned'; value: unknown }
   | { kind: 'threw'; value: unknown; message: string; stack: string | undefined }
   | { kind: 'timeout' }
@@ -254,18 +271,33 @@ function summarise(v, seen) {
     return o;
   } finally { seen.delete(v); }
 }
+// Where in the function's own files a load failure happened: a SyntaxError's stack starts "file:line", other
+// errors name it in a frame.
+function whereOf(e, dir) {
+  const stack = e && typeof e.stack === 'string' ? e.stack : '';
+  const first = /^(\/[^\n:]+):(\d+)\n/.exec(stack);
+  if (first && first[1].startsWith(dir)) return first[1] + ':' + first[2];
+  const frame = stack.split('\n').map((l) => /\(?(\/[^():]+):(\d+):\d+\)?$/.exec(l.trim())).find((m) => m && m[1].startsWith(dir));
+  return frame ? frame[1] + ':' + frame[2] : undefined;
+}
 process.once('message', async (spec) => {
+  const done = (outcome) => process.send(outcome, () => process.exit(0));
+  let fn;
+  try {
+    fn = require(spec.entry);
+  } catch (e) {
+    return done({ kind: 'unloadable', name: (e && e.name) || 'Error', message: String((e && e.message) || e).split('\n')[0], where: whereOf(e, spec.dir) });
+  }
+  if (!fn || typeof fn.main !== 'function') return done({ kind: 'no-main', exported: Object.keys(fn || {}) });
   let outcome;
   try {
-    const fn = require(spec.entry);
-    if (typeof fn.main !== 'function') throw new TypeError(spec.entry + ' does not export a main function');
     outcome = { kind: 'returned', value: summarise(await fn.main(spec.event, spec.context), new Set()) };
   } catch (e) {
     const message = e && typeof e === 'object' ? String(e.errMsg || e.message || e) : String(e);
     const stack = e instanceof Error && typeof e.errMsg !== 'string' ? e.stack : undefined;
     outcome = { kind: 'threw', value: summarise(e, new Set()), message, stack };
   }
-  process.send(outcome, () => process.exit(0));
+  done(outcome);
 });
 `;
 
@@ -299,6 +331,6 @@ function runChild(o: {
       clearTimeout(timer);
       resolvePromise(outcome ?? { kind: 'crashed', how: signal ? `signal ${signal}` : `code ${code}` });
     });
-    child.send({ entry: o.entry, event: o.event, context: o.context });
+    child.send({ entry: o.entry, dir: o.dir + sep, event: o.event, context: o.context });
   });
 }

@@ -1,63 +1,89 @@
+import { chmod, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import type { DestinationStream } from 'pino';
 import { ADMIN_PREFIX, DASHBOARD_PATH } from '@wxmedia/protocol';
-import { CloudEnvFlagError, ConfigError, SERVER_DEFAULTS, createServer, parseCloudEnvFlag, type CloudEnvConfig } from '@wxmedia/server';
-import { CliError, DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, resolveServeSettings, type ServeFlags } from '../serve-config.ts';
+import type { BoundAddresses, WxMediaServer } from '@wxmedia/server';
+import { SERVER_DEFAULTS } from '@wxmedia/server/defaults';
+import { checkDataDir } from '../data-dir.ts';
+import { fsProblem } from '../fs-errors.ts';
+import { CliError, DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, resolveServeSettings, type LogFormat, type ServeFlags } from '../serve-config.ts';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
-const collectCloudEnv = (value: string, previous: CloudEnvConfig[] = []) => {
-  try {
-    return [...previous, parseCloudEnvFlag(value)];
-  } catch (e) {
-    if (e instanceof CloudEnvFlagError) throw new CliError(e.message);
-    throw e;
-  }
-};
+
+interface ServeCommandFlags extends Omit<ServeFlags, 'cloudEnv'> {
+  cloudEnv?: string[];
+}
 
 /** `wxmedia serve`: the WeChat temporary-media API on embedded storage, until SIGINT/SIGTERM. */
 export function addServeCommand(program: Command): void {
   program
     .command('serve')
     .description('start a server that answers like api.weixin.qq.com (tokens, media upload/get, quotas, cloud calls)')
-    .option('--host <host>', `address to listen on (WXMEDIA_HOST, default ${DEFAULT_HOST})`)
+    .option('--host <host>', `address to listen on (WXMEDIA_HOST, default ${DEFAULT_HOST}; 0.0.0.0 opens it to the network)`)
     .option('--port <port>', `port to listen on, 0 for any (WXMEDIA_PORT, default ${DEFAULT_PORT})`)
     .option('--data <dir>', `data directory: media, state, admin.key (WXMEDIA_DATA, default ${DEFAULT_DATA_DIR})`)
     .option('--app <appid:secret>', 'an app to serve, APPID:SECRET[:official]; repeatable (WXMEDIA_APPS=a:s,b:t)', collect)
-    .option('--cloud-env <spec>', 'a cloud env for wx-server-sdk, ENV=APPID[…]; repeatable (docs/cloud-call.md)', collectCloudEnv)
+    .option('--cloud-env <spec>', 'a cloud env for wx-server-sdk, ENV=APPID[…]; repeatable (docs/cloud-call.md)', collect)
     .option('--config <file>', 'JSON config file (WXMEDIA_CONFIG); flags and env win over it')
     .option('--time-travel', 'let `wxmedia clock` and the dashboard move the clock (reproduce 42001, expiry); WXMEDIA_TIME_TRAVEL=1')
     .option('--ephemeral', 'keep nothing: state in memory, media in a temp dir removed at exit (for CI); WXMEDIA_EPHEMERAL=1')
     .option('--metrics <access>', 'GET /metrics: public (default), admin (needs the admin key) or off; WXMEDIA_METRICS')
     .option('--recent-calls <n>', 'calls each instance keeps for `wxmedia calls` and the dashboard (default 1000)')
-    .option('--log-level <level>', 'fatal|error|warn|info|debug|silent (WXMEDIA_LOG_LEVEL, default info)')
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (WXMEDIA_LOG_LEVEL, default info)')
+    .option('--log-format <format>', 'pretty|json (WXMEDIA_LOG_FORMAT, default pretty on a terminal, json otherwise)')
     .option('--allow-shared-data-dir', 'start even if other users can read the data directory (WXMEDIA_ALLOW_SHARED_DATA_DIR=1; docs/security.md)')
     .option('--max-connections <n>', `open connections at most; more are answered 503 (WXMEDIA_MAX_CONNECTIONS, default ${SERVER_DEFAULTS.maxConnections})`)
     .option('--headers-timeout <seconds>', `request headers must arrive within (WXMEDIA_HEADERS_TIMEOUT, default ${SERVER_DEFAULTS.timeouts.headersSeconds})`)
-    .option('--idle-timeout <seconds>', `longest wait for body bytes or any traffic (WXMEDIA_IDLE_TIMEOUT, default ${SERVER_DEFAULTS.timeouts.idleSeconds})`)
+    .option('--idle-timeout <seconds>', `longest pause in a request body (WXMEDIA_IDLE_TIMEOUT, default ${SERVER_DEFAULTS.timeouts.idleSeconds})`)
     .option('--min-body-rate <bytes>', `slowest average body rate, per second; 0: off (WXMEDIA_MIN_BODY_RATE, default ${SERVER_DEFAULTS.timeouts.minBodyBytesPerSecond})`)
     .option(
       '--credential-failures-per-minute <n>',
       `wrong secrets per app and address before 45011; 0: no limit (WXMEDIA_CREDENTIAL_FAILURES_PER_MINUTE, default ${SERVER_DEFAULTS.credentialFailuresPerMinute})`,
     )
-    .action(async (flags: ServeFlags) => {
-      const settings = resolveServeSettings(flags, process.env);
-      let server;
-      try {
-        server = await createServer(settings.server);
-      } catch (e) {
-        if (e instanceof ConfigError) throw new CliError(e.message);
-        throw e;
-      }
-      const { url } = await server.listen({ host: settings.host, port: settings.port }).catch((e: NodeJS.ErrnoException) => {
-        throw new CliError(e.code === 'EADDRINUSE' ? `port ${settings.port} is in use: pass --port` : e.message);
+    .action(async (flags: ServeCommandFlags) => {
+      // Loaded here, not at the top: `wxmedia --help` and the client commands start without the server.
+      const server = await import('@wxmedia/server');
+      const cloudEnv = (flags.cloudEnv ?? []).map((spec) => {
+        try {
+          return server.parseCloudEnvFlag(spec);
+        } catch (e) {
+          if (e instanceof server.CloudEnvFlagError) throw new CliError(e.message);
+          throw e;
+        }
       });
+      const settings = resolveServeSettings({ ...flags, cloudEnv }, process.env);
+      if (!server.isLogLevel(settings.logLevel.value)) {
+        throw new CliError(`${settings.logLevel.from} "${settings.logLevel.value}" is not a log level: use one of ${server.LOG_LEVELS.join(', ')}`);
+      }
+      const dataDir = settings.server.dataDir ?? DEFAULT_DATA_DIR;
+      if (!settings.server.ephemeral) await checkDataDir(dataDir, server.PRIVATE_DIR_MODE);
+      const format: LogFormat = settings.logFormat ?? (process.stdout.isTTY ? 'pretty' : 'json');
+      const logger = server.createLogger({ level: settings.logLevel.value, destination: format === 'pretty' ? await prettyStream() : undefined });
+
+      let running: WxMediaServer;
+      try {
+        running = await server.createServer({ ...settings.server, logger });
+      } catch (e) {
+        if (e instanceof server.ConfigError) throw new CliError(e.message);
+        throw dataDirError(e, dataDir) ?? e;
+      }
+      const bound = await running.listen({ host: settings.host, port: settings.port }).catch(async (e: NodeJS.ErrnoException) => {
+        await running.close();
+        if (e.code === 'EADDRINUSE') throw new CliError(`port ${settings.port} is in use: pass another --port (0 picks a free one)`);
+        if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') throw new CliError(`--host ${settings.host} is not an address of this machine`);
+        if (e.code === 'EACCES') throw new CliError(`port ${settings.port} needs privileges this user lacks: pass a port above 1023`);
+        throw e;
+      });
+      const devAppFile = running.devApp ? await writeDevAppFile(running.dataDir, running.devApp) : undefined;
       printBanner({
-        url,
+        bound,
         host: settings.host,
-        dataDir: server.dataDir,
+        dataDir: running.dataDir,
         ephemeral: settings.server.ephemeral === true,
-        adminKey: server.adminKey,
-        devApp: server.devApp,
+        adminKey: running.adminKey,
+        devApp: running.devApp,
+        devAppFile,
         configured: settings.server.apps?.map((a) => a.appid) ?? [],
       });
 
@@ -69,7 +95,7 @@ export function addServeCommand(program: Command): void {
         }
         stopping = true;
         process.stderr.write(`wxmedia: ${signal}, finishing in-flight requests\n`);
-        server.close().then(
+        running.close().then(
           () => process.exit(0),
           (e: unknown) => {
             process.stderr.write(`wxmedia: shutdown failed: ${(e as Error).message}\n`);
@@ -82,38 +108,86 @@ export function addServeCommand(program: Command): void {
     });
 }
 
-interface Banner {
-  readonly url: string;
+/**
+ * pino-pretty, synchronous (no worker thread) on stdout: one line per request with what a person looks for first,
+ * the rest of a record's fields on the same line.
+ */
+async function prettyStream(): Promise<DestinationStream> {
+  const { default: pretty } = await import('pino-pretty');
+  return pretty({
+    sync: true,
+    destination: 1,
+    // Colours on a terminal, unless it cannot show them or the user opted out (https://no-color.org).
+    colorize: process.stdout.isTTY === true && !process.env['NO_COLOR'] && process.env['TERM'] !== 'dumb',
+    translateTime: 'SYS:HH:MM:ss',
+    ignore: 'pid,hostname,method,url,status,errcode,ms',
+    singleLine: true,
+    messageFormat: '{msg}{if method} {method} {url} → {status}{end}{if errcode} errcode {errcode}{end}{if ms} ({ms} ms){end}',
+  });
+}
+
+/** A data-folder problem the pre-check could not see (e.g. LMDB's lock file on a read-only mount), as one line. */
+function dataDirError(e: unknown, dataDir: string): CliError | undefined {
+  const problem = fsProblem(e) ?? (/setup locks|read-only/i.test(String((e as Error)?.message)) ? (e as Error).message : undefined);
+  return problem ? new CliError(`cannot use the data folder ${dataDir}: ${problem}; choose another with --data, or let this user write there`) : undefined;
+}
+
+/**
+ * `<data>/dev-app.json` (owner-only): the development app's credentials, for scripts, and for people when the
+ * banner does not print the secret.
+ */
+async function writeDevAppFile(dataDir: string, app: { appid: string; secret: string }): Promise<string> {
+  const file = join(dataDir, 'dev-app.json');
+  const temp = `${file}.${process.pid}.tmp`;
+  await writeFile(temp, `${JSON.stringify({ appid: app.appid, secret: app.secret }, null, 2)}\n`, { mode: 0o600 });
+  await chmod(temp, 0o600);
+  await rename(temp, file);
+  return file;
+}
+
+interface BannerFacts {
+  readonly bound: BoundAddresses;
   readonly host: string;
   readonly dataDir: string;
   readonly ephemeral: boolean;
   readonly adminKey: string;
   readonly devApp: { appid: string; secret: string } | undefined;
+  readonly devAppFile: string | undefined;
   readonly configured: readonly string[];
 }
 
-function printBanner(b: Banner): void {
-  const { url, dataDir, devApp } = b;
-  const lines = [`wxmedia listening on ${url}`, `  data:    ${dataDir}${b.ephemeral ? ' (ephemeral: removed at exit)' : ''}`];
-  if (devApp) {
-    // Printed on every start: the development app exists only on this machine.
-    lines.push(`  dev app: appid ${devApp.appid}  secret ${devApp.secret}`);
+function printBanner(f: BannerFacts): void {
+  const [first, ...others] = f.bound.addresses;
+  const lines = [`wxmedia listening on ${first}`];
+  for (const other of others) lines.push(`  also:    ${other}`);
+  if (!f.bound.loopbackOnly) {
+    lines.push(
+      `  warning: --host ${f.host} makes the API and the admin API (${ADMIN_PREFIX}) reachable from the network;`,
+      `           pass --host 127.0.0.1 to keep them on this machine`,
+    );
   }
-  for (const appid of b.configured) lines.push(`  app:     ${appid} (secret as configured)`);
-  // Ready to paste for the development app; placeholders for configured apps, whose secrets are not printed.
-  const appid = devApp?.appid ?? 'APPID';
-  const secret = devApp?.secret ?? 'SECRET';
+  lines.push(`  data:    ${f.dataDir}${f.ephemeral ? ' (ephemeral: removed at exit)' : ''}`);
+  // The development app's secret is printed only while nothing off this machine can use it.
+  const showSecret = f.bound.loopbackOnly;
+  if (f.devApp) {
+    lines.push(
+      showSecret
+        ? `  dev app: appid ${f.devApp.appid}  secret ${f.devApp.secret}`
+        : `  dev app: appid ${f.devApp.appid}  secret in ${f.devAppFile} (not printed: the server is reachable from the network)`,
+    );
+  }
+  for (const appid of f.configured) lines.push(`  app:     ${appid} (secret as configured)`);
+  // Ready to paste for the development app; placeholders where the secret is not printed.
+  const appid = f.devApp?.appid ?? 'APPID';
+  const secret = f.devApp && showSecret ? f.devApp.secret : 'SECRET';
+  const url = f.bound.url;
   lines.push(
     `  token:   curl "${url}/cgi-bin/token?grant_type=client_credential&appid=${appid}&secret=${secret}"`,
     `  cloud:   TCB_CONTEXT_CNFG='{"URL":"${url}/admin"}' TENCENTCLOUD_SECRETID=${appid} TENCENTCLOUD_SECRETKEY=${secret} (see docs/cloud-call.md)`,
-    `  admin:   ${url}${ADMIN_PREFIX} (Authorization: Bearer $(cat ${join(dataDir, 'admin.key')}))`,
-    // The key rides in the URL fragment: browsers never send a fragment, so it reaches no request log. On a
-    // non-loopback address the link goes without it (the page then asks for the key).
-    `  dashboard: ${url}${DASHBOARD_PATH}${isLoopback(b.host) ? `#key=${encodeURIComponent(b.adminKey)}` : ` (key: ${join(dataDir, 'admin.key')})`}`,
+    `  admin:   ${url}${ADMIN_PREFIX} (Authorization: Bearer $(cat ${join(f.dataDir, 'admin.key')}))`,
+    // The key rides in the URL fragment: browsers never send a fragment, so it reaches no request log. Reachable
+    // from the network, the link goes without it (the page then asks for the key).
+    `  dashboard: ${url}${DASHBOARD_PATH}${f.bound.loopbackOnly ? `#key=${encodeURIComponent(f.adminKey)}` : ` (key: ${join(f.dataDir, 'admin.key')})`}`,
   );
   process.stdout.write(`${lines.join('\n')}\n`);
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }

@@ -15,7 +15,7 @@ export function addTokenCommand(program: Command): void {
     .action(
       action(
         async (flags: TokenFlags) => {
-          const { client } = clientFrom(flags);
+          const { client } = await clientFrom(flags);
           try {
             const grant = flags.grant ?? process.env['WXMEDIA_TOKEN_GRANT'] ?? 'stable_token';
             const reply =

@@ -62,7 +62,7 @@ export async function dispatchCloudCall(api: string, call: CloudCall, deps: Disp
   }
 }
 
-/** seed 000, "Cloud Call": `{type, media: {contentType, value}}` → `{type, media_id, created_at}`. */
+/** WeChat's uploadTempMedia page, "Cloud Call": `{type, media: {contentType, value}}` → `{type, media_id, created_at}`. */
 async function uploadTempMedia(call: CloudCall, deps: DispatchDeps): Promise<CommOpenApiResp> {
   await deps.quotas?.charge(call.appid, PATHS.upload);
   const type = jsonParam(call.pairs, 'type');
@@ -80,7 +80,7 @@ async function uploadTempMedia(call: CloudCall, deps: DispatchDeps): Promise<Com
   return wechatOkResp({ type: result.type, [idKey]: result.mediaId, created_at: result.createdAt });
 }
 
-/** seed 001, "Cloud Call": `{mediaId}` → the bytes and their MIME type. */
+/** WeChat's getTempMedia page, "Cloud Call": `{mediaId}` → the bytes and their MIME type. */
 async function getTempMedia(call: CloudCall, deps: DispatchDeps): Promise<CommOpenApiResp> {
   await deps.quotas?.charge(call.appid, PATHS.get);
   const mediaId = jsonParam(call.pairs, 'media_id');

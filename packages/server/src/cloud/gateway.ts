@@ -137,7 +137,10 @@ async function handle(request: FastifyRequest, reply: FastifyReply, deps: CloudG
             onInternalError: (e) => logInternal(request, e),
             observe: {
               media: (facts) => call && Object.assign(call, { mediaId: facts.mediaId, bytes: facts.bytes }),
-              failure: (reason) => call && (call.reason = reason),
+              failure: (reason) => {
+                if (call) call.reason = reason;
+                log['detail'] = redact(reason);
+              },
             },
           },
         ));

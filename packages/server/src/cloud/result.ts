@@ -22,7 +22,7 @@ export function wechatErrorResp(error: Pick<ErrcodeInfo, 'errcode' | 'errmsg'>, 
   return jsonResp({ errcode: error.errcode, errmsg: errmsgWithRid(error.errmsg, rid) });
 }
 
-/** A success JSON body starting with `errcode: 0, errmsg: "ok"` as the seeds show it. */
+/** A success JSON body starting with `errcode: 0, errmsg: "ok"` as WeChat's pages show it. */
 export function wechatOkResp(fields: Record<string, unknown>): CommOpenApiResp {
   return jsonResp({ errcode: ERRCODES.OK.errcode, errmsg: ERRCODES.OK.errmsg, ...fields });
 }

@@ -112,6 +112,8 @@ export function buildHttpApp(ctx: ServerContext): FastifyInstance {
   });
 
   app.decorateRequest('wxErrcode', undefined);
+  app.decorateRequest('wxDetail', undefined);
+  app.decorateRequest('wxAppid', undefined);
   // Routes read bodies themselves, as streams, with their own limits and errcodes.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
@@ -134,8 +136,6 @@ export function buildHttpApp(ctx: ServerContext): FastifyInstance {
       return;
     }
     if (isWxError(error)) {
-      // A detail may quote what the client sent: redacted like any other text that could carry a credential.
-      request.log.debug({ errcode: error.errcode, detail: error.detail === undefined ? undefined : redact(error.detail) }, 'wechat error');
       if (request.wxCall) request.wxCall.reason = error.detail ? `${error.errmsg}: ${error.detail}` : error.errmsg;
       return sendError(request, reply, ctx, error);
     }
@@ -163,13 +163,19 @@ export function buildHttpApp(ctx: ServerContext): FastifyInstance {
   // router does).
   app.setNotFoundHandler((request, reply) => sendError(request, reply, ctx, new WxError('INVALID_URL', redactUrl(request.url))));
 
+  // One line per request at info, the default level: a failed WeChat call also says for which app and why (the
+  // reason WeChat's envelope leaves out), so a user can look a rid up without turning on debug logging.
   app.addHook('onResponse', async (request, reply) => {
+    const failed = request.wxErrcode !== undefined && request.wxErrcode !== 0;
+    const call = request.wxCall;
     request.log.info(
       {
         method: request.method,
         url: redactUrl(request.url),
         status: reply.statusCode,
         errcode: request.wxErrcode,
+        ...(call?.appid ? { appid: call.appid } : {}),
+        ...(failed && call?.reason ? { detail: redact(call.reason) } : {}),
         ms: Math.round(reply.elapsedTime),
       },
       'request',

@@ -82,6 +82,8 @@ describe('FsBlobStore on disk', () => {
     const child = spawn(
       process.execPath,
       [
+        // The sources, as the test runner runs them (scripts/test.sh).
+        '--conditions=@wxmedia/source',
         '--import',
         'tsx',
         '--input-type=module',

@@ -56,6 +56,8 @@ describe('LmdbStateStore', () => {
     const child = spawn(
       process.execPath,
       [
+        // The sources, as the test runner runs them (scripts/test.sh).
+        '--conditions=@wxmedia/source',
         '--import',
         'tsx',
         '--input-type=module',

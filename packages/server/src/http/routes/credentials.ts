@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import { WxError } from '../../errors.ts';
 import type { App } from '../../services/apps.ts';
 import type { ServerContext } from '../context.ts';
@@ -9,15 +10,25 @@ import type { ServerContext } from '../context.ts';
  * (CredentialLimiter).
  */
 export async function checkCredentials(
+  request: FastifyRequest,
   ctx: ServerContext,
-  input: { grantType: unknown; appid: unknown; secret: unknown; client: string },
+  input: { grantType: unknown; appid: unknown; secret: unknown },
 ): Promise<App> {
-  if (input.grantType !== 'client_credential') throw new WxError('INVALID_GRANT_TYPE');
+  if (input.grantType !== 'client_credential') throw new WxError('INVALID_GRANT_TYPE', `grant_type ${shown(input.grantType)}`);
   if (typeof input.appid !== 'string' || input.appid === '') throw new WxError('APPID_MISSING');
   const app = await ctx.apps.get(input.appid);
-  if (!app) throw new WxError('INVALID_APPID');
-  await ctx.credentials.check(app.appid, input.client);
+  if (!app) throw new WxError('INVALID_APPID', `no app ${shown(input.appid)}`);
+  if (request.wxCall) request.wxCall.appid = app.appid;
+  await ctx.credentials.check(app.appid, request.ip);
   if (typeof input.secret !== 'string' || input.secret === '') throw new WxError('APPSECRET_MISSING');
-  if (!ctx.apps.checkSecret(app, input.secret)) throw await ctx.credentials.fail(app.appid, input.client, new WxError('INVALID_APPSECRET'));
+  if (!ctx.apps.checkSecret(app, input.secret)) {
+    throw await ctx.credentials.fail(app.appid, request.ip, new WxError('INVALID_APPSECRET', 'the secret does not match'));
+  }
   return app;
+}
+
+/** A caller's value for a log line: JSON-quoted and cut short (it may be anything, of any length). */
+function shown(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 66 ? `${text.slice(0, 64)}…` : text;
 }

@@ -9,8 +9,8 @@ import { sendJson } from '../reply.ts';
 import { videoUrl } from '../video-url.ts';
 
 /**
- * GET and HEAD /cgi-bin/media/get?access_token=&media_id= (seed 001): the bytes with WeChat's headers, or the JSON
- * envelope. HEAD (the seed's own `curl -I -G`) stats only. A single `Range` gets 206 (RFC 9110).
+ * GET and HEAD /cgi-bin/media/get?access_token=&media_id= (WeChat's getTempMedia page): the bytes with WeChat's headers, or the JSON
+ * envelope. HEAD (the page's own `curl -I -G`) stats only. A single `Range` gets 206 (RFC 9110).
  */
 export function mediaGetRoute(app: FastifyInstance, ctx: ServerContext): void {
   app.route({

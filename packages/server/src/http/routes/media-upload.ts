@@ -15,7 +15,7 @@ const FRAMING_ALLOWANCE = 1024 * 1024;
 const DRAIN_ALLOWANCE = 16 * 1024 * 1024;
 
 /**
- * POST /cgi-bin/media/upload?access_token=&type= (seed 000), one file part named `media`.
+ * POST /cgi-bin/media/upload?access_token=&type= (WeChat's uploadTempMedia page), one file part named `media`.
  * Order of checks: method (43002) → token → quota (45009) → type (40004) → body (41005, 40005, 44001, 40006).
  * The file streams to staging; it is committed only after the rest of the body proves well formed, so a second
  * `media` part or a truncated body leaves nothing behind.

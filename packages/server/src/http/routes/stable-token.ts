@@ -21,7 +21,7 @@ export function stableTokenRoute(app: FastifyInstance, ctx: ServerContext): void
       requireMethod(request, ['POST']);
       const notJson = new WxError('REQUIRE_POST', 'body is not a JSON object');
       const body = await readJsonObject(request, { empty: notJson, invalid: notJson });
-      const found = await checkCredentials(ctx, { grantType: body['grant_type'], appid: body['appid'], secret: body['secret'], client: request.ip });
+      const found = await checkCredentials(request, ctx, { grantType: body['grant_type'], appid: body['appid'], secret: body['secret'] });
       const force = body['force_refresh'];
       if (force !== undefined && typeof force !== 'boolean') throw new WxError('DATA_FORMAT_ERROR', 'force_refresh must be a boolean');
       await applyFault(request, ctx, found.appid);

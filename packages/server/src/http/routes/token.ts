@@ -15,11 +15,10 @@ export function tokenRoute(app: FastifyInstance, ctx: ServerContext): void {
     config: { group: 'api', wechat: 'https' },
     handler: async (request, reply) => {
       requireMethod(request, ['GET']);
-      const found = await checkCredentials(ctx, {
+      const found = await checkCredentials(request, ctx, {
         grantType: queryParam(request, 'grant_type'),
         appid: queryParam(request, 'appid'),
         secret: queryParam(request, 'secret'),
-        client: request.ip,
       });
       await applyFault(request, ctx, found.appid);
       await ctx.quotas.charge(found.appid, PATHS.token);

@@ -1,28 +1,25 @@
 /**
- * The seeds' own curl commands (../shared/seeds/000, 001), taken from the seed text and run VERBATIM against a local
- * server: only `https://api.weixin.qq.com` is replaced by the local base URL and the upper-case placeholders by
- * real values. Plus a full `curl -o` download compared byte for byte, for jpg, png and gif.
+ * The curl commands of WeChat's API pages (fixtures/wechat-curl-commands.txt, copied verbatim from
+ * developers.weixin.qq.com), run VERBATIM against a local server: only `https://api.weixin.qq.com` is replaced by the
+ * local base URL and the upper-case placeholders by real values. Plus a full `curl -o` download compared byte for
+ * byte, for jpg, png and gif.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { image, MIME, type ImageKind } from '../helpers/images.ts';
-import { REPO_ROOT, startServer, tempDir, type InProcessServer } from '../helpers/server.ts';
+import { startServer, tempDir, type InProcessServer } from '../helpers/server.ts';
 
-const SEEDS_DIR = join(REPO_ROOT, '..', 'shared', 'seeds');
+const COMMANDS_FILE = new URL('./fixtures/wechat-curl-commands.txt', import.meta.url);
 const WECHAT = 'https://api.weixin.qq.com';
 
-/** The `curl …` lines of the seed pages, in order (000: upload, 001: get). */
-async function seedCurlCommands(): Promise<string[]> {
-  const names = (await readdir(SEEDS_DIR)).filter((n) => /^\d{3}_.*\.txt$/.test(n)).sort();
-  const lines: string[] = [];
-  for (const n of names) {
-    for (const line of (await readFile(join(SEEDS_DIR, n), 'utf8')).split('\n')) if (line.startsWith('curl ')) lines.push(line.trim());
-  }
-  return lines;
+/** The `curl …` lines of the fixture, in order (upload, then get). */
+async function wechatCurlCommands(): Promise<string[]> {
+  const lines = (await readFile(COMMANDS_FILE, 'utf8')).split('\n');
+  return lines.filter((line) => line.startsWith('curl ')).map((line) => line.trim());
 }
 
 /** Splits a command line as sh would for this simple case: words, and double-quoted strings without escapes. */
@@ -41,15 +38,15 @@ function curl(args: readonly string[], cwd: string): Promise<{ stdout: Buffer; s
   });
 }
 
-/** The seed line with the host and placeholders replaced; nothing else touched. */
+/** The command with the host and placeholders replaced; nothing else touched. */
 function localise(line: string, base: string, values: Record<string, string>): string[] {
-  assert.ok(line.includes(WECHAT), `seed command names ${WECHAT}: ${line}`);
+  assert.ok(line.includes(WECHAT), `WeChat's command names ${WECHAT}: ${line}`);
   let out = line.replace(WECHAT, base);
   for (const [k, v] of Object.entries(values)) out = out.replaceAll(k, v);
   return argv(out);
 }
 
-describe('seed curl commands, verbatim', () => {
+describe("WeChat's curl commands, verbatim", () => {
   let s: InProcessServer;
   let work: { path: string; cleanup(): Promise<void> };
   let token: string;
@@ -57,7 +54,7 @@ describe('seed curl commands, verbatim', () => {
   let getLine: string;
 
   before(async () => {
-    const lines = await seedCurlCommands();
+    const lines = await wechatCurlCommands();
     uploadLine = lines.find((l) => l.includes('/cgi-bin/media/upload')) ?? '';
     getLine = lines.find((l) => l.includes('/cgi-bin/media/get')) ?? '';
     assert.equal(uploadLine, 'curl -F media=@test.jpg "https://api.weixin.qq.com/cgi-bin/media/upload?access_token=ACCESS_TOKEN&type=TYPE"');
@@ -77,7 +74,7 @@ describe('seed curl commands, verbatim', () => {
       const file = `test.${kind}`;
       await writeFile(join(work.path, file), bytes);
 
-      // 000: curl -F media=@test.jpg "…/cgi-bin/media/upload?access_token=ACCESS_TOKEN&type=TYPE"
+      // uploadTempMedia: curl -F media=@test.jpg "…/cgi-bin/media/upload?access_token=ACCESS_TOKEN&type=TYPE"
       const line = uploadLine.replace('test.jpg', file);
       const up = await curl(localise(line, s.url, { ACCESS_TOKEN: token, TYPE: 'image' }), work.path);
       const reply = JSON.parse(up.stdout.toString()) as Record<string, unknown>;
@@ -88,7 +85,7 @@ describe('seed curl commands, verbatim', () => {
       assert.ok(Number.isInteger(reply['created_at']), 'created_at is an integer');
       const mediaId = String(reply['media_id']);
 
-      // 001: curl -I -G "…/cgi-bin/media/get?access_token=ACCESS_TOKEN&media_id=MEDIA_ID"
+      // getTempMedia: curl -I -G "…/cgi-bin/media/get?access_token=ACCESS_TOKEN&media_id=MEDIA_ID"
       const head = await curl(localise(getLine, s.url, { ACCESS_TOKEN: token, MEDIA_ID: mediaId }), work.path);
       const text = head.stdout.toString('latin1');
       const [statusLine, ...headerLines] = text.trimEnd().split('\r\n');
@@ -142,7 +139,7 @@ describe('seed curl commands, verbatim', () => {
     assert.match(raw, new RegExp(`\r\ncontent-length: ${bytes.length}\r\n`, 'i'));
   });
 
-  it('large files through the seed upload command (curl sends Expect: 100-continue): 9 MiB accepted, 10 MiB + 1 → 40006', async () => {
+  it('large files through the upload command (curl sends Expect: 100-continue): 9 MiB accepted, 10 MiB + 1 → 40006', async () => {
     const nine = image('jpg', { size: 9 * 1024 * 1024 });
     await writeFile(join(work.path, 'test.jpg'), nine);
     const ok = await curl(localise(uploadLine, s.url, { ACCESS_TOKEN: token, TYPE: 'image' }), work.path);
@@ -160,7 +157,7 @@ describe('seed curl commands, verbatim', () => {
     assert.match(err.errmsg, /^invalid meida size rid: /);
   });
 
-  it('an error from the seed command is HTTP 200 with the JSON envelope (unknown media_id → 40007)', async () => {
+  it('an error from the get command is HTTP 200 with the JSON envelope (unknown media_id → 40007)', async () => {
     const args = localise(getLine, s.url, { ACCESS_TOKEN: token, MEDIA_ID: 'A'.repeat(64) });
     // Same command without -I, to see the body: curl -G "…".
     const { stdout } = await curl(args.filter((a) => a !== '-I'), work.path);
