@@ -17,10 +17,18 @@ export interface ProcMemory {
   readonly hwm: number;
 }
 
-export async function procMemory(pid: number): Promise<ProcMemory> {
+/**
+ * Memory of a process; with `tree`, of it and its children summed (a `--workers` server: the primary and its
+ * workers). A tree's VmHWM is the sum of each process's own peak, an upper bound of the tree's.
+ */
+export async function procMemory(pid: number, tree = false): Promise<ProcMemory> {
   const text = await readFile(`/proc/${pid}/status`, 'utf8');
   const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN) * 1024;
-  return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+  const own = { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+  if (!tree) return own;
+  const children = (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8')).trim().split(/\s+/).filter(Boolean).map(Number);
+  const theirs = await Promise.all(children.map((child) => procMemory(child).catch(() => ({ rss: 0, hwm: 0 }))));
+  return theirs.reduce((sum, m) => ({ rss: sum.rss + m.rss, hwm: sum.hwm + m.hwm }), own);
 }
 
 /** Samples VmRSS every `everyMs`; `max` is the largest sample since the last reset(). */
@@ -31,6 +39,8 @@ export class RssSampler {
   constructor(
     readonly pid: number,
     readonly everyMs = 100,
+    /** Sum the process's children too (see procMemory). */
+    readonly tree = false,
   ) {}
   start(): void {
     this.#timer = setInterval(() => void this.sample(), this.everyMs);
@@ -38,7 +48,7 @@ export class RssSampler {
   }
   async sample(): Promise<void> {
     try {
-      const m = await procMemory(this.pid);
+      const m = await procMemory(this.pid, this.tree);
       this.last = m.rss;
       if (m.rss > this.max) this.max = m.rss;
     } catch {

@@ -4,19 +4,20 @@
  * design), each a child process on 127.0.0.1 with its own data dir under os.tmpdir(). Same load generator, same
  * request bytes, same phases: 100 KB and 2 MB JPEGs at concurrency 32, each phase bounded in time and count, the
  * targets taking turns phase by phase so that drift in this noisy machine hits all of them alike. Reports
- * requests/s, p50/p99 latency and RSS growth (sampled VmRSS over idle), then wxmedia ÷ peer for each.
+ * requests/s, p50/p99 latency and RSS growth (sampled VmRSS over idle), then wxmedia ÷ peer for each, and each
+ * other wxmedia configuration (S3 + Redis, two workers; see lib/targets.ts) ÷ the embedded one.
  *
- *   node --import tsx bench/upload-get.ts [--seconds 8] [--concurrency 32]
+ *   node --import tsx bench/upload-get.ts [--seconds 8] [--concurrency 32] [--targets wxmedia,wxmedia-s3-redis,…]
  */
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { jpeg } from '../test/helpers/images.ts';
 import { KB, MB, fmtMB, fmtMs, multipartFrame, pool, procMemory, runLoad, table, type LoadResult } from './common.ts';
 import { ratio } from './lib/ratio.ts';
-import { ALL_TARGETS, startTargets, stopAll, type Target } from './lib/targets.ts';
+import { PEERS, parseTargets, startTargets, stopAll, type Target } from './lib/targets.ts';
 
 const { values } = parseArgs({
-  options: { seconds: { type: 'string', default: '8' }, concurrency: { type: 'string', default: '32' } },
+  options: { seconds: { type: 'string', default: '8' }, concurrency: { type: 'string', default: '32' }, targets: { type: 'string' } },
 });
 const SECONDS = Number(values.seconds);
 const CONCURRENCY = Number(values.concurrency);
@@ -38,12 +39,11 @@ interface Measured {
   readonly rssPeak: number;
 }
 
-const { targets, token } = await startTargets(ALL_TARGETS);
+const { targets } = await startTargets(parseTargets(values.targets));
 const pools = new Map(targets.map((t) => [t.name, pool(t.url, CONCURRENCY)] as const));
 const results: Measured[] = [];
 try {
   for (const t of targets) console.log(`${t.name}: pid ${t.pid} at ${t.url}; idle RSS ${fmtMB(t.idleRss)}`);
-  const q = `access_token=${encodeURIComponent(token)}`;
 
   for (const size of SIZES) {
     // A few distinct files, each framed once; every target is sent these very buffers.
@@ -58,6 +58,7 @@ try {
       for (const t of targets) {
         const http = pools.get(t.name)!;
         const ids = stored.get(t.name)!;
+        const q = `access_token=${encodeURIComponent(t.token)}`;
         t.rss.reset();
         const load =
           phase === 'upload'
@@ -95,7 +96,9 @@ try {
     }
   }
 
-  const hwm = await Promise.all(targets.map(async (t) => `${t.name} ${fmtMB(t.idleRss)} idle, VmHWM ${fmtMB((await procMemory(t.pid)).hwm)}`));
+  const hwm = await Promise.all(
+    targets.map(async (t) => `${t.name} ${fmtMB(t.idleRss)} idle, VmHWM ${fmtMB((await procMemory(t.pid, t.name === 'wxmedia-2-workers')).hwm)}`),
+  );
   console.log(
     `\n${new Date().toISOString()} · node ${process.version} · ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}) · ` +
       `concurrency ${CONCURRENCY} · ${SECONDS} s per phase`,
@@ -118,21 +121,28 @@ try {
       })),
     ),
   );
-  console.log('\nwxmedia ÷ peer (req/s: below 1× is slower; p99 and RSS growth: above 1× is higher)\n');
-  const rows: Array<Record<string, string>> = [];
-  for (const m of results) {
-    if (m.target.name === 'wxmedia') continue;
-    const w = results.find((r) => r.target.name === 'wxmedia' && r.phase === m.phase && r.size === m.size)!;
-    rows.push({
-      phase: m.phase,
-      size: m.size,
-      peer: m.target.name,
-      'req/s ÷': ratio(w.load.rps, m.load.rps),
-      'p99 ÷': ratio(w.load.p99, m.load.p99),
-      'RSS growth ÷': ratio(w.rssGrowth, m.rssGrowth),
-    });
+  const versus = (title: string, base: (m: Measured) => boolean, other: (m: Measured) => boolean, label: string) => {
+    const rows: Array<Record<string, string>> = [];
+    for (const m of results.filter(other)) {
+      const w = results.find((r) => base(r) && r.phase === m.phase && r.size === m.size);
+      if (!w) continue;
+      rows.push({
+        phase: m.phase,
+        size: m.size,
+        [label]: m.target.name,
+        'req/s ÷': ratio(w.load.rps, m.load.rps),
+        'p99 ÷': ratio(w.load.p99, m.load.p99),
+        'RSS growth ÷': ratio(w.rssGrowth, m.rssGrowth),
+      });
+    }
+    if (rows.length > 0) console.log(`\n${title} (req/s: below 1× is slower; p99 and RSS growth: above 1× is higher)\n\n${table(rows)}`);
+  };
+  const embedded = (m: Measured) => m.target.name === 'wxmedia';
+  versus('wxmedia ÷ peer', embedded, (m) => PEERS.includes(m.target.name), 'peer');
+  // The other way round here: each configuration against the embedded one.
+  for (const name of ['wxmedia-s3-redis', 'wxmedia-2-workers'] as const) {
+    versus(`${name} ÷ wxmedia (embedded)`, (m) => m.target.name === name, embedded, 'against');
   }
-  console.log(table(rows));
 } finally {
   await Promise.all([...pools.values()].map((p) => p.close()));
   await stopAll();

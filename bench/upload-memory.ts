@@ -4,18 +4,25 @@
  * token, real multipart, --log-level warn), bench/peers/bare-node.ts (streams, the floor) and
  * bench/peers/buffering.ts (holds each whole body in memory), each a child process on 127.0.0.1 with its own data
  * dir. Reports each server's peak RSS (VmHWM from /proc/<pid>/status) over its idle RSS, against 32 × 10 MiB, and
- * wxmedia's growth ÷ each peer's.
+ * wxmedia's growth ÷ each peer's. wxmedia-s3-redis (the S3 blob store and the Redis state store, see
+ * lib/targets.ts) is measured beside it, and its growth ÷ the embedded one's.
  *
- *   node --import tsx bench/upload-memory.ts [--rounds 3] [--concurrency 32]
+ *   node --import tsx bench/upload-memory.ts [--rounds 3] [--concurrency 32] [--targets wxmedia,wxmedia-s3-redis,…]
  */
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { jpeg } from '../test/helpers/images.ts';
 import { MB, fmtMB, multipartFrame, pool, procMemory, table } from './common.ts';
 import { ratio } from './lib/ratio.ts';
-import { ALL_TARGETS, startTargets, stopAll, type Target } from './lib/targets.ts';
+import { PEERS, parseTargets, startTargets, stopAll, type Target } from './lib/targets.ts';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, concurrency: { type: 'string', default: '32' } } });
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '3' },
+    concurrency: { type: 'string', default: '32' },
+    targets: { type: 'string', default: 'wxmedia,wxmedia-s3-redis,bare-node,buffering' },
+  },
+});
 const ROUNDS = Number(values.rounds);
 const CONCURRENCY = Number(values.concurrency);
 const FILE = 10 * MB;
@@ -42,7 +49,7 @@ function* slices(): Generator<Buffer> {
   yield frame.tail;
 }
 
-async function measure(t: Target, token: string): Promise<Measured> {
+async function measure(t: Target): Promise<Measured> {
   const http = pool(t.url, CONCURRENCY);
   t.rss.reset();
   const t0 = performance.now();
@@ -53,7 +60,7 @@ async function measure(t: Target, token: string): Promise<Measured> {
       const replies = await Promise.all(
         Array.from({ length: CONCURRENCY }, async () => {
           const res = await http.request({
-            path: `/cgi-bin/media/upload?access_token=${encodeURIComponent(token)}&type=image`,
+            path: `/cgi-bin/media/upload?access_token=${encodeURIComponent(t.token)}&type=image`,
             method: 'POST',
             headers: { 'content-type': frame.contentType, 'content-length': String(length) },
             body: Readable.from(slices(), { objectMode: false }),
@@ -63,7 +70,7 @@ async function measure(t: Target, token: string): Promise<Measured> {
       );
       const good = replies.filter((r) => r.errcode === 0).length;
       accepted += good;
-      const mem = await procMemory(t.pid);
+      const mem = await procMemory(t.pid, t.name === 'wxmedia-2-workers');
       hwmByRound.push(mem.hwm);
       console.log(`${t.name} round ${round + 1}: ${good}/${CONCURRENCY} accepted; RSS now ${fmtMB(mem.rss)}, VmHWM ${fmtMB(mem.hwm)}, sampled peak ${fmtMB(t.rss.max)}`);
       if (good !== CONCURRENCY) console.error(`${t.name}: some uploads failed:`, replies.filter((r) => r.errcode !== 0).slice(0, 3));
@@ -72,23 +79,23 @@ async function measure(t: Target, token: string): Promise<Measured> {
     await http.close();
   }
   const seconds = (performance.now() - t0) / 1000;
-  const end = await procMemory(t.pid);
+  const end = await procMemory(t.pid, t.name === 'wxmedia-2-workers');
   return { target: t, accepted, seconds, hwm: end.hwm, sampledPeak: t.rss.max, hwmByRound };
 }
 
-const { targets, token } = await startTargets(ALL_TARGETS);
+const { targets } = await startTargets(parseTargets(values.targets));
 const results: Measured[] = [];
 try {
   for (const t of targets) console.log(`${t.name}: pid ${t.pid} at ${t.url}; idle RSS ${fmtMB(t.idleRss)}`);
   // One target at a time: each is alone on the machine while it holds the most memory.
-  for (const t of targets) results.push(await measure(t, token));
+  for (const t of targets) results.push(await measure(t));
 } finally {
   await stopAll();
 }
 
 const buffered = CONCURRENCY * FILE;
 const growth = (m: Measured) => m.hwm - m.target.idleRss;
-const w = results.find((m) => m.target.name === 'wxmedia')!;
+const w = results.find((m) => m.target.name === 'wxmedia');
 console.log(`\n${new Date().toISOString()} · node ${process.version} · ${ROUNDS} rounds × ${CONCURRENCY} concurrent 10 MiB uploads per server\n`);
 console.log(
   table(
@@ -101,7 +108,8 @@ console.log(
       'VmHWM by round': m.hwmByRound.map((h) => (h / MB).toFixed(0)).join(' / '),
       'growth over idle': fmtMB(growth(m)),
       [`growth ÷ ${CONCURRENCY} × 10 MiB`]: `${((100 * growth(m)) / buffered).toFixed(1)} %`,
-      'wxmedia growth ÷': m === w ? '—' : ratio(growth(w), growth(m)),
+      'wxmedia growth ÷': w && PEERS.includes(m.target.name) ? ratio(growth(w), growth(m)) : '—',
+      '÷ wxmedia (embedded)': w && m !== w && !PEERS.includes(m.target.name) ? ratio(growth(m), growth(w)) : '—',
     })),
   ),
 );

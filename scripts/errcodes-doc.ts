@@ -30,6 +30,7 @@ const NOT_200 = [
   '| 401, 429 | `GET /metrics` with `--metrics admin` and no, or too many wrong, admin keys | text |',
   '| 404 | a video URL (`/wxmedia/video/…`) that is unknown, expired or wrongly signed, as a CDN answers | text |',
   '| 503 | `/wxmedia/dashboard/` in a checkout whose dashboard was never built | text saying how to build it |',
+  '| 503 | `GET /healthz` (readiness) while a store does not answer within 2 s; `/healthz/live` stays 200 (docs/deployment.md) | `{"status", "stores"}` |',
   '',
   'A client that goes away mid-request gets nothing (there is no one to answer). A connection on which nothing moves',
   'either way for longer than both the headers and the idle timeouts (a download nobody reads) is closed without a',

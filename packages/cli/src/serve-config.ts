@@ -28,6 +28,9 @@ export interface ServeFlags {
   recentCalls?: string;
   logLevel?: string;
   logFormat?: string;
+  blobStore?: string;
+  stateStore?: string;
+  workers?: string;
   allowSharedDataDir?: boolean;
   maxConnections?: string;
   headersTimeout?: string;
@@ -42,12 +45,17 @@ export type LogFormat = 'pretty' | 'json';
 export interface ServeSettings {
   readonly host: string;
   readonly port: number;
+  /** Processes serving the same port and stores (node:cluster); 1 serves in this process. */
+  readonly workers: number;
   readonly server: ServerOptions;
   /** The log level, and the flag, variable or config key it came from (for messages). */
   readonly logLevel: { readonly value: string; readonly from: string };
   /** Undefined: pretty on a terminal, JSON otherwise. */
   readonly logFormat: LogFormat | undefined;
 }
+
+/** The most `--workers` accepted: beyond a few per core they only compete for the same CPUs. */
+export const MAX_WORKERS = 64;
 
 /** The keys a `--config` file may hold; any other is refused, so a typo is not silently ignored. */
 const CONFIG_KEYS = [
@@ -68,6 +76,9 @@ const CONFIG_KEYS = [
   'dailyQuotas',
   'contentTypes',
   'sweepIntervalSeconds',
+  'blobStore',
+  'stateStore',
+  'workers',
   'allowSharedDataDir',
   'timeouts',
   'maxConnections',
@@ -87,8 +98,9 @@ export function parseAppFlag(text: string): AppConfig {
  * Flags win over environment variables, which win over the config file (`--config`, `WXMEDIA_CONFIG`):
  * WXMEDIA_HOST, WXMEDIA_PORT, WXMEDIA_DATA, WXMEDIA_APPS (comma-separated APPID:SECRET), WXMEDIA_SIGNING_KEY,
  * WXMEDIA_ADMIN_KEY, WXMEDIA_LOG_LEVEL, WXMEDIA_LOG_FORMAT, WXMEDIA_TIME_TRAVEL=1, WXMEDIA_EPHEMERAL=1, WXMEDIA_METRICS,
- * WXMEDIA_RECENT_CALLS, WXMEDIA_ALLOW_SHARED_DATA_DIR=1, WXMEDIA_MAX_CONNECTIONS, WXMEDIA_HEADERS_TIMEOUT,
- * WXMEDIA_IDLE_TIMEOUT, WXMEDIA_MIN_BODY_RATE, WXMEDIA_CREDENTIAL_FAILURES_PER_MINUTE.
+ * WXMEDIA_RECENT_CALLS, WXMEDIA_BLOB_STORE, WXMEDIA_STATE_STORE, WXMEDIA_WORKERS, WXMEDIA_ALLOW_SHARED_DATA_DIR=1,
+ * WXMEDIA_MAX_CONNECTIONS, WXMEDIA_HEADERS_TIMEOUT, WXMEDIA_IDLE_TIMEOUT, WXMEDIA_MIN_BODY_RATE,
+ * WXMEDIA_CREDENTIAL_FAILURES_PER_MINUTE.
  */
 export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv): ServeSettings {
   const file = readConfigFile(flags.config ?? env['WXMEDIA_CONFIG']);
@@ -125,6 +137,16 @@ export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv):
   if (recentCalls !== undefined && (!/^\d+$/.test(recentText!) || recentCalls < 1 || recentCalls > 1_000_000)) {
     throw new CliError(`--recent-calls "${recentText}" must be a number from 1 to 1000000`);
   }
+  const blobStore = flags.blobStore ?? env['WXMEDIA_BLOB_STORE'] ?? str(file, 'blobStore');
+  const stateStore = flags.stateStore ?? env['WXMEDIA_STATE_STORE'] ?? str(file, 'stateStore');
+  const workersText = flags.workers ?? env['WXMEDIA_WORKERS'] ?? num(file, 'workers')?.toString() ?? '1';
+  const workers = Number(workersText);
+  if (!/^\d+$/.test(workersText) || workers < 1 || workers > MAX_WORKERS) {
+    throw new CliError(`workers "${workersText}" must be a number from 1 to ${MAX_WORKERS}`);
+  }
+  // An ephemeral server keeps its state in its own memory: nothing another process could share.
+  if (ephemeral && (blobStore !== undefined || stateStore !== undefined)) throw new CliError('--ephemeral keeps nothing: drop --blob-store/--state-store, or --ephemeral');
+  if (ephemeral && workers > 1) throw new CliError('--ephemeral keeps state in each process\'s memory, which workers cannot share: drop --workers or --ephemeral');
   const allowSharedDataDir = flags.allowSharedDataDir ?? (env['WXMEDIA_ALLOW_SHARED_DATA_DIR'] === '1' || file['allowSharedDataDir'] === true);
   const fileTimeouts = (file['timeouts'] ?? {}) as Record<string, unknown>;
   const timeouts = {
@@ -155,8 +177,10 @@ export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv):
     ...(signingKey ? { signingKey } : {}),
     ...(adminKey ? { adminKey } : {}),
     ...pick(file, ['maxBytes', 'dailyQuotas', 'contentTypes', 'sweepIntervalSeconds']),
+    ...(blobStore !== undefined ? { blobStore } : {}),
+    ...(stateStore !== undefined ? { stateStore } : {}),
   };
-  return { host, port, server, logLevel, logFormat: logFormatText };
+  return { host, port, workers, server, logLevel, logFormat: logFormatText };
 }
 
 function readConfigFile(path: string | undefined): Record<string, unknown> {

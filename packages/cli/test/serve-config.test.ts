@@ -74,4 +74,43 @@ describe('serve settings', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('storage back ends and workers: flags over env over the config file; bad ones refused before anything starts', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wxmedia-cfg-'));
+    try {
+      const file = join(dir, 'wxmedia.json');
+      await writeFile(file, JSON.stringify({ blobStore: 's3://from-file/media', stateStore: 'redis://file-redis:6379', workers: 3 }));
+      const fromFile = resolveServeSettings({ config: file }, {});
+      assert.deepEqual([fromFile.server.blobStore, fromFile.server.stateStore, fromFile.workers], ['s3://from-file/media', 'redis://file-redis:6379', 3]);
+      const fromEnv = resolveServeSettings({ config: file }, { WXMEDIA_BLOB_STORE: 's3://from-env', WXMEDIA_STATE_STORE: 'lmdb', WXMEDIA_WORKERS: '2' });
+      assert.deepEqual([fromEnv.server.blobStore, fromEnv.server.stateStore, fromEnv.workers], ['s3://from-env', 'lmdb', 2]);
+      const fromFlags = resolveServeSettings({ config: file, blobStore: 'file', stateStore: 'rediss://flag:6380/1', workers: '1' }, { WXMEDIA_WORKERS: '2' });
+      assert.deepEqual([fromFlags.server.blobStore, fromFlags.server.stateStore, fromFlags.workers], ['file', 'rediss://flag:6380/1', 1]);
+      const defaults = resolveServeSettings({}, {});
+      assert.deepEqual([defaults.server.blobStore, defaults.server.stateStore, defaults.workers], [undefined, undefined, 1], 'the server picks its defaults');
+      assert.throws(() => resolveServeSettings({ ephemeral: true, stateStore: 'redis://r:6379' }, {}), /--ephemeral/);
+      assert.throws(() => resolveServeSettings({ ephemeral: true, workers: '2' }, {}), /--ephemeral/);
+      for (const workers of ['0', 'two', '65', '1.5']) {
+        assert.throws(() => resolveServeSettings({ workers }, {}), (e: Error) => e instanceof CliError && /workers/.test(e.message));
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    const { resolveOptions, ConfigError } = await import('@wxmedia/server');
+    for (const [blobStore, stateStore, says] of [
+      ['s3://', 'lmdb', /bucket|URL/],
+      ['s3://Bad_Bucket', 'lmdb', /bucket name/],
+      ['s3://ok-bucket?weird=1', 'lmdb', /path_style/],
+      ['gcs://bucket', 'lmdb', /neither "file" nor s3/],
+      ['file', 'mysql://db', /lmdb.*memory.*redis/],
+      ['file', 'redis://h:6379/x', /database/],
+      ['file', 'redis://user:hunter2@h:6379/0?unknown=1', /prefix/],
+    ] as const) {
+      assert.throws(
+        () => resolveOptions({ dataDir: '/tmp/x', blobStore, stateStore }),
+        (e: Error) => e instanceof ConfigError && says.test(e.message) && !e.message.includes('hunter2'),
+        `${blobStore} ${stateStore}`,
+      );
+    }
+  });
 });

@@ -5,6 +5,7 @@ import { isLogLevel, LOG_LEVELS } from './logger.ts';
 import { DEFAULT_CALL_LOG_SIZE } from './services/call-log.ts';
 import type { CloudEnvConfig } from './cloud/gateway.ts';
 import type { BlobStore } from './storage/blob-store.ts';
+import { parseBlobStoreSpec, parseStateStoreSpec, type BlobStoreSpec, type StateStoreSpec } from './storage/open-stores.ts';
 import type { StateStore } from './storage/state-store.ts';
 import { SERVER_DEFAULTS } from './defaults.ts';
 
@@ -109,9 +110,16 @@ export interface ServerOptions {
    * limit.
    */
   readonly credentialFailuresPerMinute?: number;
-  /** Storage back ends; default: filesystem blobs and embedded LMDB state under dataDir. */
-  readonly blobStore?: BlobStore;
-  readonly stateStore?: StateStore;
+  /**
+   * Where media bytes live: a BlobStore, or `file` (default: under dataDir) or `s3://BUCKET[/PREFIX]` (endpoint,
+   * region and credentials from the AWS SDK's standard settings). Instances sharing a bucket are one service.
+   */
+  readonly blobStore?: BlobStore | string;
+  /**
+   * Where apps, tokens, quotas and the signing key live: a StateStore, or `lmdb` (default: under dataDir) or
+   * `redis://[user:pass@]HOST:PORT[/DB]` (`rediss://` for TLS; a Redis Cluster is detected).
+   */
+  readonly stateStore?: StateStore | string;
   /** A pino logger, or a level for the default one (`info`; `silent` in tests). Tokens and secrets are redacted. */
   readonly logger?: Logger;
   readonly logLevel?: string;
@@ -137,6 +145,8 @@ export interface ResolvedOptions {
   readonly timeouts: Timeouts;
   readonly maxConnections: number;
   readonly credentialFailuresPerMinute: number;
+  readonly blobStore: BlobStoreSpec;
+  readonly stateStore: StateStoreSpec;
 }
 
 export class ConfigError extends Error {
@@ -192,7 +202,16 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
   }
   const recentCalls = options.recentCalls ?? DEFAULT_CALL_LOG_SIZE;
   positiveInt(recentCalls, 'recentCalls');
+  const blobStore: BlobStoreSpec =
+    typeof options.blobStore === 'object' ? { kind: 'given', store: options.blobStore } : spec(parseBlobStoreSpec, options.blobStore ?? 'file');
+  // An ephemeral server keeps its state in memory unless told otherwise.
+  const stateStore: StateStoreSpec =
+    typeof options.stateStore === 'object'
+      ? { kind: 'given', store: options.stateStore }
+      : spec(parseStateStoreSpec, options.stateStore ?? (options.ephemeral ? 'memory' : 'lmdb'));
   return {
+    blobStore,
+    stateStore,
     dataDir: options.dataDir,
     allowSharedDataDir: options.allowSharedDataDir ?? false,
     apps: options.apps ?? [],
@@ -217,6 +236,14 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
 /** Up to a day: Node's timers cannot go past 24.8 days, and no client needs more. */
 function positiveSeconds(n: number, what: string): void {
   if (!Number.isFinite(n) || n <= 0 || n > 86_400) throw new ConfigError(`${what} must be more than 0 and at most 86400 seconds, got ${n}`);
+}
+
+function spec<T>(parse: (text: string) => T, text: string): T {
+  try {
+    return parse(text);
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
 }
 
 function positiveInt(n: number, what: string): void {

@@ -38,10 +38,8 @@ import { DefaultMediaService } from './services/media.ts';
 import { QuotaService } from './services/quotas.ts';
 import { Sweeper } from './services/sweeper.ts';
 import { TokenService } from './services/tokens.ts';
-import { FsBlobStore } from './storage/fs-blob-store.ts';
-import { LmdbStateStore } from './storage/lmdb-state-store.ts';
-import { MemoryStateStore } from './storage/memory-state-store.ts';
 import type { BlobStore } from './storage/blob-store.ts';
+import { describeStore, openBlobStore, openStateStore } from './storage/open-stores.ts';
 import type { StateStore } from './storage/state-store.ts';
 
 export interface WxMediaServer {
@@ -54,6 +52,8 @@ export interface WxMediaServer {
   readonly logger: Logger;
   /** The data directory in use (a temporary one when ephemeral). */
   readonly dataDir: string;
+  /** Where media and state live, for banners and logs (engine and place, never a password). */
+  readonly storage: { readonly blobs: string; readonly state: string };
   /** Set once listening, e.g. `http://127.0.0.1:8720`. */
   readonly url: string | undefined;
   /** Resolves once listening, with the addresses really bound (a host name may bind several). */
@@ -86,9 +86,23 @@ export async function createServer(input: ServerOptions): Promise<WxMediaServer>
   }
   const logger = input.logger ?? createLogger({ level: input.logLevel });
   await prepareDataDir(options.dataDir, { allowShared: options.allowSharedDataDir });
-  const state = input.stateStore ?? (input.ephemeral ? new MemoryStateStore() : new LmdbStateStore({ path: join(options.dataDir, 'state') }));
-  const blobs = input.blobStore ?? new FsBlobStore({ dir: options.dataDir });
-  const stores: Stores = { state, blobs, description: { blobs: describeStore(blobs, options.dataDir), state: describeStore(state, options.dataDir) }, discard };
+  let state: StateStore;
+  try {
+    state = await openStateStore(options.stateStore, options.dataDir);
+  } catch (e) {
+    await discard();
+    throw e;
+  }
+  let blobs: BlobStore;
+  try {
+    blobs = openBlobStore(options.blobStore, options.dataDir, (message) => logger.warn({ store: 'blob' }, message));
+  } catch (e) {
+    await state.close().catch(() => undefined);
+    await discard();
+    throw e;
+  }
+  const description = { blobs: describeStore(options.blobStore, options.dataDir), state: describeStore(options.stateStore, options.dataDir) };
+  const stores: Stores = { state, blobs, description, discard };
   try {
     return await assemble(options, input.clock, logger, stores);
   } catch (e) {
@@ -107,7 +121,7 @@ async function assemble(options: ResolvedOptions, injectedClock: Clock | undefin
   let mediaStats: ServerContext['mediaStats'] | undefined;
   const metrics = new ServerMetrics({
     mediaStats: () => mediaStats!(),
-    apps: () => apps?.list().length ?? 0,
+    apps: async () => (await apps?.list())?.length ?? 0,
     faults: () => faults?.size ?? 0,
   });
   const state = instrumentStore(stores.state, (op) => metrics.storeErrors.inc({ store: 'state', op }));
@@ -166,7 +180,7 @@ async function assemble(options: ResolvedOptions, injectedClock: Clock | undefin
   };
 
   const app = buildHttpApp(ctx);
-  healthRoute(app);
+  healthRoute(app, { blobs, state });
   tokenRoute(app, ctx);
   stableTokenRoute(app, ctx);
   mediaUploadRoute(app, ctx);
@@ -187,7 +201,15 @@ async function assemble(options: ResolvedOptions, injectedClock: Clock | undefin
     logger,
   });
 
-  const sweeper = new Sweeper({ blobs, clock, logger, intervalSeconds: options.sweepIntervalSeconds });
+  const sweeper = new Sweeper({
+    blobs,
+    state,
+    clock,
+    logger,
+    intervalSeconds: options.sweepIntervalSeconds,
+    // The moved clock of another instance counts for the sweep too.
+    beforeSweep: () => emulator.sync(),
+  });
   await app.ready();
   let url: string | undefined;
   let closed = false;
@@ -199,6 +221,7 @@ async function assemble(options: ResolvedOptions, injectedClock: Clock | undefin
     adminKey,
     logger,
     dataDir: options.dataDir,
+    storage: stores.description,
     get url() {
       return url;
     },
@@ -221,8 +244,8 @@ async function assemble(options: ResolvedOptions, injectedClock: Clock | undefin
     async close() {
       if (closed) return;
       closed = true;
-      sweeper.stop();
       await app.close();
+      await sweeper.stop();
       await blobs.close();
       await state.close();
       await stores.discard();
@@ -238,10 +261,3 @@ async function cloudEnv(env: string, explicit: readonly CloudEnvConfig[], apps: 
   return app ? implicitCloudEnv(app) : undefined;
 }
 
-/** What a store is, for the overview: the embedded ones by name and place, others by their class name. */
-function describeStore(store: BlobStore | StateStore, dataDir: string): string {
-  if (store instanceof FsBlobStore) return `filesystem (${dataDir})`;
-  if (store instanceof LmdbStateStore) return `lmdb (${join(dataDir, 'state')})`;
-  if (store instanceof MemoryStateStore) return 'memory';
-  return store.constructor.name;
-}

@@ -166,6 +166,7 @@ describe('a failing storage back end', () => {
     // A back end whose disk is failing: writes and reads throw until it is mended.
     const flaky: BlobStore = {
       init: () => real.init(),
+      ping: async () => (broken ? Promise.reject(eio('access')) : real.ping()),
       stage: async (...args) => (broken ? Promise.reject(eio('write')) : real.stage(...args)),
       size: (id) => real.size(id),
       open: async (...args) => (broken ? Promise.reject(eio('open')) : real.open(...args)),

@@ -1,13 +1,15 @@
+import cluster from 'node:cluster';
 import { chmod, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { DestinationStream } from 'pino';
-import { ADMIN_PREFIX, DASHBOARD_PATH } from '@wxmedia/protocol';
-import type { BoundAddresses, WxMediaServer } from '@wxmedia/server';
+import type { WxMediaServer } from '@wxmedia/server';
 import { SERVER_DEFAULTS } from '@wxmedia/server/defaults';
 import { checkDataDir } from '../data-dir.ts';
 import { fsProblem } from '../fs-errors.ts';
 import { CliError, DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, resolveServeSettings, type LogFormat, type ServeFlags } from '../serve-config.ts';
+import { printBanner, type BannerFacts } from './serve-banner.ts';
+import { runPrimary, tellPrimary } from './serve-workers.ts';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -15,7 +17,7 @@ interface ServeCommandFlags extends Omit<ServeFlags, 'cloudEnv'> {
   cloudEnv?: string[];
 }
 
-/** `wxmedia serve`: the WeChat temporary-media API on embedded storage, until SIGINT/SIGTERM. */
+/** `wxmedia serve`: the WeChat temporary-media API, until SIGINT/SIGTERM; with --workers N, in N processes. */
 export function addServeCommand(program: Command): void {
   program
     .command('serve')
@@ -23,6 +25,9 @@ export function addServeCommand(program: Command): void {
     .option('--host <host>', `address to listen on (WXMEDIA_HOST, default ${DEFAULT_HOST}; 0.0.0.0 opens it to the network)`)
     .option('--port <port>', `port to listen on, 0 for any (WXMEDIA_PORT, default ${DEFAULT_PORT})`)
     .option('--data <dir>', `data directory: media, state, admin.key (WXMEDIA_DATA, default ${DEFAULT_DATA_DIR})`)
+    .option('--blob-store <store>', 'where media bytes live: file (under --data) or s3://BUCKET[/PREFIX] (WXMEDIA_BLOB_STORE, default file)')
+    .option('--state-store <store>', 'where apps, tokens and quotas live: lmdb (under --data) or redis://[user:pass@]HOST:PORT[/DB] (WXMEDIA_STATE_STORE, default lmdb)')
+    .option('--workers <n>', 'processes serving the same port and stores (WXMEDIA_WORKERS, default 1)')
     .option('--app <appid:secret>', 'an app to serve, APPID:SECRET[:official]; repeatable (WXMEDIA_APPS=a:s,b:t)', collect)
     .option('--cloud-env <spec>', 'a cloud env for wx-server-sdk, ENV=APPID[…]; repeatable (docs/cloud-call.md)', collect)
     .option('--config <file>', 'JSON config file (WXMEDIA_CONFIG); flags and env win over it')
@@ -57,7 +62,15 @@ export function addServeCommand(program: Command): void {
         throw new CliError(`${settings.logLevel.from} "${settings.logLevel.value}" is not a log level: use one of ${server.LOG_LEVELS.join(', ')}`);
       }
       const dataDir = settings.server.dataDir ?? DEFAULT_DATA_DIR;
-      if (!settings.server.ephemeral) await checkDataDir(dataDir, server.PRIVATE_DIR_MODE);
+      if (!settings.server.ephemeral && !cluster.isWorker) await checkDataDir(dataDir, server.PRIVATE_DIR_MODE);
+      if (settings.workers > 1 && cluster.isPrimary) {
+        // This process only supervises; each worker runs this command again and serves (serve-workers.ts).
+        await runPrimary(settings);
+        return;
+      }
+      // On Node 20 the AWS SDK warns at every start that its versions of 2027 on will need Node 22. The version
+      // wxmedia pins runs on Node 20, so the warning says nothing about this program; a user may set it otherwise.
+      process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
       const format: LogFormat = settings.logFormat ?? (process.stdout.isTTY ? 'pretty' : 'json');
       const logger = server.createLogger({ level: settings.logLevel.value, destination: format === 'pretty' ? await prettyStream() : undefined });
 
@@ -76,16 +89,27 @@ export function addServeCommand(program: Command): void {
         throw e;
       });
       const devAppFile = running.devApp ? await writeDevAppFile(running.dataDir, running.devApp) : undefined;
-      printBanner({
+      const facts: BannerFacts = {
         bound,
         host: settings.host,
         dataDir: running.dataDir,
         ephemeral: settings.server.ephemeral === true,
         adminKey: running.adminKey,
-        devApp: running.devApp,
+        storage: running.storage,
+        devApp: running.devApp ? { appid: running.devApp.appid, secret: running.devApp.secret } : undefined,
         devAppFile,
         configured: settings.server.apps?.map((a) => a.appid) ?? [],
-      });
+      };
+      if (cluster.isWorker) {
+        tellPrimary(facts);
+        // The primary decides when workers stop (SIGTERM, then SIGKILL after a grace time). A terminal's Ctrl-C also
+        // reaches every worker of its process group: ignored here, the primary turns it into SIGTERM.
+        process.on('SIGINT', () => undefined);
+        process.once('SIGTERM', () => void running.close().then(() => process.exit(0), () => process.exit(1)));
+        process.on('SIGTERM', () => undefined);
+        return;
+      }
+      printBanner(facts, []);
 
       let stopping = false;
       const stop = (signal: string) => {
@@ -143,51 +167,4 @@ async function writeDevAppFile(dataDir: string, app: { appid: string; secret: st
   await chmod(temp, 0o600);
   await rename(temp, file);
   return file;
-}
-
-interface BannerFacts {
-  readonly bound: BoundAddresses;
-  readonly host: string;
-  readonly dataDir: string;
-  readonly ephemeral: boolean;
-  readonly adminKey: string;
-  readonly devApp: { appid: string; secret: string } | undefined;
-  readonly devAppFile: string | undefined;
-  readonly configured: readonly string[];
-}
-
-function printBanner(f: BannerFacts): void {
-  const [first, ...others] = f.bound.addresses;
-  const lines = [`wxmedia listening on ${first}`];
-  for (const other of others) lines.push(`  also:    ${other}`);
-  if (!f.bound.loopbackOnly) {
-    lines.push(
-      `  warning: --host ${f.host} makes the API and the admin API (${ADMIN_PREFIX}) reachable from the network;`,
-      `           pass --host 127.0.0.1 to keep them on this machine`,
-    );
-  }
-  lines.push(`  data:    ${f.dataDir}${f.ephemeral ? ' (ephemeral: removed at exit)' : ''}`);
-  // The development app's secret is printed only while nothing off this machine can use it.
-  const showSecret = f.bound.loopbackOnly;
-  if (f.devApp) {
-    lines.push(
-      showSecret
-        ? `  dev app: appid ${f.devApp.appid}  secret ${f.devApp.secret}`
-        : `  dev app: appid ${f.devApp.appid}  secret in ${f.devAppFile} (not printed: the server is reachable from the network)`,
-    );
-  }
-  for (const appid of f.configured) lines.push(`  app:     ${appid} (secret as configured)`);
-  // Ready to paste for the development app; placeholders where the secret is not printed.
-  const appid = f.devApp?.appid ?? 'APPID';
-  const secret = f.devApp && showSecret ? f.devApp.secret : 'SECRET';
-  const url = f.bound.url;
-  lines.push(
-    `  token:   curl "${url}/cgi-bin/token?grant_type=client_credential&appid=${appid}&secret=${secret}"`,
-    `  cloud:   TCB_CONTEXT_CNFG='{"URL":"${url}/admin"}' TENCENTCLOUD_SECRETID=${appid} TENCENTCLOUD_SECRETKEY=${secret} (see docs/cloud-call.md)`,
-    `  admin:   ${url}${ADMIN_PREFIX} (Authorization: Bearer $(cat ${join(f.dataDir, 'admin.key')}))`,
-    // The key rides in the URL fragment: browsers never send a fragment, so it reaches no request log. Reachable
-    // from the network, the link goes without it (the page then asks for the key).
-    `  dashboard: ${url}${DASHBOARD_PATH}${f.bound.loopbackOnly ? `#key=${encodeURIComponent(f.adminKey)}` : ` (key: ${join(f.dataDir, 'admin.key')})`}`,
-  );
-  process.stdout.write(`${lines.join('\n')}\n`);
 }

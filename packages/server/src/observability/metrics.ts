@@ -4,7 +4,7 @@ import type { BlobStats } from '../storage/blob-store.ts';
 export interface MetricsSources {
   /** Media stored (count, bytes): read at scrape time (media-stats.ts caches it). */
   readonly mediaStats: () => Promise<BlobStats>;
-  readonly apps: () => number;
+  readonly apps: () => Promise<number>;
   readonly faults: () => number;
 }
 
@@ -86,10 +86,10 @@ export class ServerMetrics {
     });
     new Gauge({
       name: 'wxmedia_apps',
-      help: 'Apps this instance knows',
+      help: 'Apps in the state store',
       registers: [this.registry],
-      collect() {
-        this.set(sources.apps());
+      async collect() {
+        this.set(await sources.apps());
       },
     });
     new Gauge({

@@ -15,40 +15,55 @@ const KEY = (appid: string) => `app:${appid}`;
 const DEV_APP_KEY = 'dev-app';
 
 /**
- * The apps (appid + secret) this server knows, kept in the state store and cached in memory: checking a token
- * never reads storage for its app. An appid missing from the cache is read through once (another instance may
- * have added it).
+ * How long this instance trusts what it read of an app (ms). Instances sharing a state store see an app added,
+ * removed or given a new secret on another instance within this time.
+ */
+export const APP_CACHE_MS = 1_000;
+
+/**
+ * The apps (appid + secret) this server knows, kept in the state store and cached in memory for at most
+ * APP_CACHE_MS: checking a token reads storage for its app at most once a second, and every instance on the same
+ * state store agrees within that second.
  */
 export class AppRegistry {
-  readonly #cache = new Map<string, App>();
+  readonly #cache = new Map<string, { app: App | undefined; readAt: number }>();
 
   constructor(private readonly state: StateStore) {}
 
-  /** Loads stored apps, upserts the configured ones, and makes the development app when there are none at all. */
+  /** Upserts the configured apps, and makes the development app when there are none at all. */
   async init(configured: readonly AppConfig[], nowSeconds: number): Promise<{ devApp?: App }> {
-    for (const key of await this.state.keys('app:')) {
-      const app = parse(await this.state.get(key));
-      if (app) this.#cache.set(app.appid, app);
-    }
     for (const c of configured) {
-      const existing = this.#cache.get(c.appid);
+      const existing = await this.get(c.appid);
       await this.put({ appid: c.appid, secret: c.secret, kind: c.kind ?? 'miniprogram', createdAt: existing?.createdAt ?? nowSeconds });
     }
     if (configured.length > 0) return {};
-    // The development app is kept (not re-made) so its credentials survive restarts.
+    // The development app is kept (not re-made) so its credentials survive restarts. Instances starting together
+    // (--workers) race to make it: each writes its candidate app, and the one whose id lands in DEV_APP_KEY first
+    // is the development app of all; the others remove theirs.
     const devId = await this.state.get(DEV_APP_KEY);
-    const dev = devId ? this.#cache.get(devId) : undefined;
-    if (dev) return { devApp: dev };
+    const existing = devId ? await this.get(devId) : undefined;
+    if (existing) return { devApp: existing };
     const made = await this.create({ kind: 'miniprogram' }, nowSeconds);
-    await this.state.set(DEV_APP_KEY, made.appid);
-    return { devApp: made };
+    if (devId !== undefined) {
+      // The development app was removed (admin API): this one replaces it.
+      await this.state.set(DEV_APP_KEY, made.appid);
+      return { devApp: made };
+    }
+    if (await this.state.setIfAbsent(DEV_APP_KEY, made.appid)) return { devApp: made };
+    await this.remove(made.appid);
+    const winnerId = await this.state.get(DEV_APP_KEY);
+    const winner = winnerId ? await this.get(winnerId) : undefined;
+    if (!winner) throw new Error('state store: the development app vanished while it was being made');
+    return { devApp: winner };
   }
 
   async get(appid: string): Promise<App | undefined> {
     const cached = this.#cache.get(appid);
-    if (cached) return cached;
+    if (cached && Date.now() - cached.readAt < APP_CACHE_MS) return cached.app;
+    // The time before the read: staleness counts from when the value was current, not from when it arrived.
+    const readAt = Date.now();
     const app = parse(await this.state.get(KEY(appid)));
-    if (app) this.#cache.set(appid, app);
+    this.#cache.set(appid, { app, readAt });
     return app;
   }
 
@@ -57,8 +72,10 @@ export class AppRegistry {
     return sameSecret(app.secret, secret);
   }
 
-  list(): App[] {
-    return [...this.#cache.values()].sort((a, b) => a.appid.localeCompare(b.appid));
+  /** Every app in the state store, by appid (the store, not this instance's cache: another may have added some). */
+  async list(): Promise<App[]> {
+    const apps = await Promise.all((await this.state.keys('app:')).map(async (key) => parse(await this.state.get(key))));
+    return apps.filter((app): app is App => app !== undefined).sort((a, b) => a.appid.localeCompare(b.appid));
   }
 
   /** Creates an app; appid and secret are generated in WeChat's shapes when not given. */
@@ -89,7 +106,7 @@ export class AppRegistry {
 
   private async put(app: App): Promise<void> {
     await this.state.set(KEY(app.appid), JSON.stringify(app));
-    this.#cache.set(app.appid, app);
+    this.#cache.set(app.appid, { app, readAt: Date.now() });
   }
 }
 

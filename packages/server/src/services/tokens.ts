@@ -22,7 +22,8 @@ import type { App, AppRegistry } from './apps.ts';
  *
  * State per lane and app: a generation counter, and per generation its issue time and until when the generation
  * before it stays valid. A generation's record never changes once written, so it is cached forever; the current
- * generation is cached briefly (other instances may rotate) and re-read whenever a token names a newer one.
+ * generation is cached for at most CURRENT_CACHE_MS (other instances on the same state store may rotate: a new
+ * token or a force_refresh made there counts here within that time) and re-read whenever a token names a newer one.
  */
 interface GenerationRecord {
   readonly issuedAt: number;
@@ -35,7 +36,11 @@ export interface IssuedToken {
   readonly expiresIn: number;
 }
 
-const CURRENT_CACHE_MS = 2_000;
+/** Bound on how stale this instance's idea of an app's current generation may be. */
+export const CURRENT_CACHE_MS = 1_000;
+/** How long an instance waits for another one's stable_token rotation before rotating itself. */
+const STABLE_WAIT_MS = 2_000;
+const STABLE_POLL_MS = 25;
 const RECORD_CACHE_MAX = 50_000;
 
 export class TokenService {
@@ -134,14 +139,31 @@ export class TokenService {
       return this.rotate(appid, 'stable', now, now);
     }
     const generation = await this.currentGeneration(appid, 'stable', true);
-    const record = generation > 0 ? await this.record(appid, 'stable', generation) : undefined;
-    if (record && now < record.issuedAt + TOKEN_TTL_SECONDS - TOKEN_OVERLAP_SECONDS) {
-      return {
-        accessToken: mintAccessToken(this.deps.key, { appid, lane: 'stable', generation, issuedAt: record.issuedAt }),
-        expiresIn: record.issuedAt + TOKEN_TTL_SECONDS - now,
-      };
+    const current = await this.currentStable(appid, generation, now);
+    if (current) return current;
+    // Due for a new token. Of several instances deciding at once, the one that claims this generation rotates and
+    // the others return what it made, so every caller gets the same token (as in one process, see #stableFlights).
+    if (await this.deps.state.setIfAbsent(`stable-rotating:${appid}:${generation}`, '1', { ttlMs: 60_000 })) {
+      return this.rotate(appid, 'stable', now, now + TOKEN_OVERLAP_SECONDS);
     }
+    for (let waited = 0; waited < STABLE_WAIT_MS; waited += STABLE_POLL_MS) {
+      await new Promise((resolve) => setTimeout(resolve, STABLE_POLL_MS));
+      const next = await this.currentGeneration(appid, 'stable', true);
+      const made = next > generation ? await this.currentStable(appid, next, now) : undefined;
+      if (made) return made;
+    }
+    // The claimant died or stalled mid-rotation: rotate here rather than fail the caller.
     return this.rotate(appid, 'stable', now, now + TOKEN_OVERLAP_SECONDS);
+  }
+
+  /** The stable token of `generation`, if that generation exists and is not yet due for replacement. */
+  private async currentStable(appid: string, generation: number, now: number): Promise<IssuedToken | undefined> {
+    const record = generation > 0 ? await this.record(appid, 'stable', generation) : undefined;
+    if (!record || now >= record.issuedAt + TOKEN_TTL_SECONDS - TOKEN_OVERLAP_SECONDS) return undefined;
+    return {
+      accessToken: mintAccessToken(this.deps.key, { appid, lane: 'stable', generation, issuedAt: record.issuedAt }),
+      expiresIn: record.issuedAt + TOKEN_TTL_SECONDS - now,
+    };
   }
 
   /** force_refresh: at most 20 a day and 30 s apart (45009 / 45011). */
@@ -173,11 +195,13 @@ export class TokenService {
     const k = `${lane}:${appid}`;
     const cached = this.#current.get(k);
     if (!fresh && cached && Date.now() - cached.readAt < CURRENT_CACHE_MS) return cached.generation;
+    // Staleness counts from before the read: what it returns was current at least then.
+    const readAt = Date.now();
     const generation = Number(await this.deps.state.get(`${lane}-gen:${appid}`)) || 0;
     // Never move the cache backwards: a slower read must not undo a rotation made here meanwhile.
     const latest = this.#current.get(k);
     const value = Math.max(generation, latest?.generation ?? 0);
-    this.#current.set(k, { generation: value, readAt: Date.now() });
+    this.#current.set(k, { generation: value, readAt });
     return value;
   }
 

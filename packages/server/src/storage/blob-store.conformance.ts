@@ -58,6 +58,10 @@ export function blobStoreConformance(
   };
 
   describe(`BlobStore conformance: ${name}`, () => {
+    test('ping resolves on a store that is ready', async (store) => {
+      await store.ping();
+    });
+
     test('stage + commit + open returns the same bytes (small)', async (store) => {
       const bytes = Buffer.from('hello, 临时素材\n');
       const id = mediaId(T0);

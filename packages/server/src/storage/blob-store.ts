@@ -56,6 +56,8 @@ export class BlobTooLargeError extends Error {
 export interface BlobStore {
   /** Prepares the store and removes leftovers of writes interrupted by a crash. Called once before use. */
   init(): Promise<void>;
+  /** Resolves if the store can serve requests now, rejects if not, within a few seconds either way (/healthz). */
+  ping(): Promise<void>;
   /**
    * Streams `body` into staging, enforcing `maxBytes` while streaming (BlobTooLargeError, nothing left behind)
    * and making the bytes durable (fsync) before resolving. A body that errors leaves nothing behind either.

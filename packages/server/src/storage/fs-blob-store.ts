@@ -1,26 +1,26 @@
-import { randomUUID } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
+import { access, constants, mkdir, open, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MEDIA_ID_PATTERN, mediaIdCreatedAt } from '@wxmedia/protocol';
 import type { BlobInfo, BlobStats, BlobStore, BlobWriteMeta, ByteRange, OpenedBlob, StagedBlob } from './blob-store.ts';
 import { PRIVATE_DIR_MODE } from './file-modes.ts';
-import { FsStagedBlob, SIDECAR, writeDurably } from './fs-staged-blob.ts';
+import { writeBodyFile } from './body-file.ts';
+import { FsStagedBlob, SIDECAR } from './fs-staged-blob.ts';
+import { HOUR_BUCKET_NAME, HOUR_SECONDS, hourBucketName, hourBucketStart, newestIdFirst } from './hour-bucket.ts';
+import { isLeftover, processFileName } from './process-files.ts';
 
 export interface FsBlobStoreOptions {
   /** The media root inside the data directory; `media/` and `staging/` are created under it. */
   readonly dir: string;
 }
 
-const HOUR = 3600;
-const BUCKET_NAME = /^\d{10}$/;
 /** Sidecars read at once by list(): enough to hide latency, few enough to keep file descriptors bounded. */
 const LIST_READ_BATCH = 16;
 
 /**
  * The default BlobStore: plain files under the data directory.
  *
- *   <dir>/staging/<id>.<uuid>            bytes being written (unique name: two stages of one id never collide)
- *   <dir>/staging/<id>.<uuid>.json       the sidecar, written at commit
+ *   <dir>/staging/<id>.<pid>.<uuid>       bytes being written (unique name: two stages of one id never collide)
+ *   <dir>/staging/<id>.<pid>.<uuid>.json  the sidecar, written at commit
  *   <dir>/media/<YYYYMMDDHH>/<id>        committed bytes, in the UTC hour of the id's created_at
  *   <dir>/media/<YYYYMMDDHH>/<id>.json   BlobInfo
  *
@@ -40,9 +40,15 @@ export class FsBlobStore implements BlobStore {
   async init(): Promise<void> {
     await mkdir(this.#media, { recursive: true, mode: PRIVATE_DIR_MODE });
     await mkdir(this.#staging, { recursive: true, mode: PRIVATE_DIR_MODE });
-    // Anything in staging belongs to a write that never committed: a crash, a kill -9, or an unawaited abort.
-    const leftovers = await readdir(this.#staging);
+    // What a dead process left in staging never committed (a crash, a kill -9). Several processes may share this
+    // directory (--workers): a live one's uploads in flight are not leftovers.
+    const leftovers = (await readdir(this.#staging)).filter(isLeftover);
     await Promise.all(leftovers.map((name) => rm(join(this.#staging, name), { recursive: true, force: true })));
+  }
+
+  async ping(): Promise<void> {
+    // Uploads write into staging and rename into media: both must be there and writable.
+    await Promise.all([access(this.#staging, constants.W_OK), access(this.#media, constants.W_OK)]);
   }
 
   async stage(id: string, meta: BlobWriteMeta, body: AsyncIterable<Uint8Array>, options: { maxBytes: number }): Promise<StagedBlob> {
@@ -50,9 +56,9 @@ export class FsBlobStore implements BlobStore {
     // Reads find a blob through the created_at written in its id; a different meta.createdAt would file it in a
     // bucket where neither reads nor the sweeper would look for it.
     if (mediaIdCreatedAt(id) !== meta.createdAt) throw new TypeError('FsBlobStore.stage: meta.createdAt differs from the id');
-    const dataPath = join(this.#staging, `${id}.${randomUUID()}`);
-    const size = await writeDurably(dataPath, body, options.maxBytes);
-    const bucket = join(this.#media, bucketName(meta.createdAt));
+    const dataPath = join(this.#staging, processFileName(id));
+    const size = await writeBodyFile(dataPath, body, { maxBytes: options.maxBytes, sync: true });
+    const bucket = join(this.#media, hourBucketName(meta.createdAt));
     return new FsStagedBlob({ id, meta, size, dataPath, bucket, media: this.#media });
   }
 
@@ -102,7 +108,7 @@ export class FsBlobStore implements BlobStore {
     const buckets = (await this.#buckets()).sort().reverse();
     for (const bucket of buckets) {
       const dir = join(this.#media, bucket);
-      const ids = committedIds(await readdirIfPresent(dir)).sort(newestFirst);
+      const ids = committedIds(await readdirIfPresent(dir)).sort(newestIdFirst);
       for (let i = 0; i < ids.length; i += LIST_READ_BATCH) {
         const batch = ids.slice(i, i + LIST_READ_BATCH);
         const infos = await Promise.all(batch.map((id) => readSidecar(join(dir, `${id}${SIDECAR}`))));
@@ -146,11 +152,11 @@ export class FsBlobStore implements BlobStore {
   async sweep(createdBefore: number): Promise<number> {
     let removed = 0;
     for (const bucket of await this.#buckets()) {
-      const start = bucketStart(bucket);
+      const start = hourBucketStart(bucket);
       if (start >= createdBefore) continue;
       const dir = join(this.#media, bucket);
       const names = await readdirIfPresent(dir);
-      if (start + HOUR <= createdBefore) {
+      if (start + HOUR_SECONDS <= createdBefore) {
         // Everything in this hour has expired: count (for the caller's log) and drop the directory whole.
         removed += names.filter((name) => !name.endsWith(SIDECAR)).length;
         await rm(dir, { recursive: true, force: true });
@@ -174,24 +180,14 @@ export class FsBlobStore implements BlobStore {
   #dataPath(id: string): string | undefined {
     // The pattern admits neither '.' nor '/', so no id can climb out of its bucket.
     const createdAt = mediaIdCreatedAt(id);
-    return createdAt === undefined ? undefined : join(this.#media, bucketName(createdAt), id);
+    return createdAt === undefined ? undefined : join(this.#media, hourBucketName(createdAt), id);
   }
 
   async #buckets(): Promise<string[]> {
-    return (await readdirIfPresent(this.#media)).filter((name) => BUCKET_NAME.test(name));
+    return (await readdirIfPresent(this.#media)).filter((name) => HOUR_BUCKET_NAME.test(name));
   }
 }
 
-
-/** `YYYYMMDDHH` of a Unix time, in UTC. */
-function bucketName(createdAt: number): string {
-  return new Date(createdAt * 1000).toISOString().slice(0, 13).replace(/[-T]/g, '');
-}
-
-function bucketStart(name: string): number {
-  const [y, m, d, h] = [name.slice(0, 4), name.slice(4, 6), name.slice(6, 8), name.slice(8, 10)].map(Number);
-  return Date.UTC(y ?? 0, (m ?? 1) - 1, d ?? 1, h ?? 0) / 1000;
-}
 
 /** Ids whose data file and sidecar are both present: the data file makes it committed, the sidecar describes it. */
 function committedIds(names: string[]): string[] {
@@ -199,9 +195,6 @@ function committedIds(names: string[]): string[] {
   return names.filter((name) => MEDIA_ID_PATTERN.test(name) && present.has(`${name}${SIDECAR}`));
 }
 
-function newestFirst(a: string, b: string): number {
-  return (mediaIdCreatedAt(b) ?? 0) - (mediaIdCreatedAt(a) ?? 0) || (a < b ? -1 : a > b ? 1 : 0);
-}
 
 async function readSidecar(path: string): Promise<BlobInfo | undefined> {
   let text: string;

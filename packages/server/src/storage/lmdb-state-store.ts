@@ -101,6 +101,12 @@ export class LmdbStateStore implements StateStore {
     return found.sort();
   }
 
+  async ping(): Promise<void> {
+    if (this.#closing !== undefined) throw new Error('LmdbStateStore: closed');
+    // A read through the environment: fails if the database file became unreadable.
+    this.#values.get('');
+  }
+
   /** Removes keys whose TTL has passed; returns how many. Runs on a timer; callable directly (tests, tools). */
   async purgeExpired(): Promise<number> {
     let removed = 0;

@@ -15,6 +15,10 @@ interface Entry {
 export class MemoryStateStore implements StateStore {
   readonly #entries = new Map<string, Entry>();
 
+  async ping(): Promise<void> {
+    // Always ready: it lives in this process.
+  }
+
   async get(key: string): Promise<string | undefined> {
     return this.#live(key)?.value;
   }

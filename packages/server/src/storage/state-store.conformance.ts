@@ -51,6 +51,10 @@ export function stateStoreConformance(
   };
 
   describe(`StateStore conformance: ${name}`, () => {
+    test('ping resolves on a store that is ready', async (store) => {
+      await store.ping();
+    });
+
     test('get of a missing key is undefined', async (store) => {
       assert.equal(await store.get('missing'), undefined);
     });
@@ -118,6 +122,14 @@ export function stateStoreConformance(
       await store.set('text', 'abc');
       await assert.rejects(store.incr('text'));
       assert.equal(await store.get('text'), 'abc');
+    });
+
+    test('incr beyond exact integers rejects and changes nothing', async (store) => {
+      await store.set('big', String(Number.MAX_SAFE_INTEGER - 1));
+      assert.equal(await store.incr('big'), Number.MAX_SAFE_INTEGER);
+      await assert.rejects(store.incr('big'));
+      assert.equal(await store.get('big'), String(Number.MAX_SAFE_INTEGER));
+      await assert.rejects(store.incr('big', { by: 0.5 }));
     });
 
     test('incr raced 100 times: ends at 100, each caller sees a different value', async (store) => {

@@ -25,5 +25,7 @@ export interface StateStore {
   incr(key: string, options?: StateWriteOptions & { readonly by?: number }): Promise<number>;
   /** Keys starting with `prefix`, in lexical order. */
   keys(prefix: string): Promise<string[]>;
+  /** Resolves if the store can serve requests now, rejects if not, within a few seconds either way (/healthz). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

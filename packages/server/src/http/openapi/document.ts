@@ -185,7 +185,27 @@ export const OPENAPI_DOCUMENT = {
       },
     },
     '/healthz': {
-      get: { tags: ['Operations'], summary: 'Ready', operationId: 'health', security: [], responses: { '200': { description: 'Listening, stores open', content: { 'application/json; charset=utf-8': { schema: object({ status: { const: 'ok' } }) } } } } },
+      get: {
+        tags: ['Operations'],
+        summary: 'Ready',
+        description: 'Readiness: each store answered within 2 s (503 names the store that did not). For load balancers.',
+        operationId: 'health',
+        security: [],
+        responses: {
+          '200': { description: 'Both stores answer', content: { 'application/json; charset=utf-8': { schema: healthSchema('ok') } } },
+          '503': { description: 'A store is unavailable', content: { 'application/json; charset=utf-8': { schema: healthSchema('unavailable') } } },
+        },
+      },
+    },
+    '/healthz/live': {
+      get: {
+        tags: ['Operations'],
+        summary: 'Alive',
+        description: 'Liveness: 200 while the process serves HTTP, whatever the stores (an instance recovers by itself once they are back).',
+        operationId: 'live',
+        security: [],
+        responses: { '200': { description: 'Serving', content: { 'application/json; charset=utf-8': { schema: object({ status: { const: 'ok' } }) } } } },
+      },
     },
     [METRICS_PATH]: {
       get: {
@@ -294,3 +314,9 @@ export const OPENAPI_DOCUMENT = {
     },
   },
 } as const;
+
+/** The body of GET /healthz: the overall status and each store's. */
+function healthSchema(status: 'ok' | 'unavailable'): Record<string, unknown> {
+  const store = status === 'ok' ? { const: 'ok' } : { enum: ['ok', 'unavailable'] };
+  return object({ status: { const: status }, stores: object({ blob: store, state: store }) });
+}

@@ -23,7 +23,7 @@ const BATCH = 500;
  * limits, faults and recent calls are wiped. The apps themselves, their secrets and the clock stay.
  */
 export async function resetApps(deps: ResetDeps, appid?: string): Promise<ResetResult> {
-  const appids = appid !== undefined ? [appid] : deps.apps.list().map((a) => a.appid);
+  const appids = appid !== undefined ? [appid] : (await deps.apps.list()).map((a) => a.appid);
   let media = 0;
   for (;;) {
     const batch = await deps.blobs.list({ limit: BATCH, ...(appid !== undefined ? { appid } : {}) });

@@ -23,7 +23,7 @@ export function appRoutes(admin: FastifyInstance, ctx: ServerContext): void {
   });
 
   admin.get(ADMIN_PATHS.apps, async (request, reply) => {
-    const apps = ctx.apps.list().map(({ appid, kind, createdAt }) => ({ appid, kind, createdAt }));
+    const apps = (await ctx.apps.list()).map(({ appid, kind, createdAt }) => ({ appid, kind, createdAt }));
     return ok(request, reply, { apps });
   });
 

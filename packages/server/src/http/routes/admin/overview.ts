@@ -9,7 +9,7 @@ export function overviewRoute(admin: FastifyInstance, ctx: ServerContext): void 
   admin.get(ADMIN_PATHS.overview, async (request, reply) => {
     await ctx.emulator.sync();
     const overview: Overview = {
-      apps: ctx.apps.list().length,
+      apps: (await ctx.apps.list()).length,
       media: await ctx.mediaStats(),
       perMinute: ctx.calls.perMinute(),
       errorsByErrcode: ctx.calls.errorsByErrcode(),

@@ -1,0 +1,26 @@
+import { mediaIdCreatedAt } from '@wxmedia/protocol';
+
+/**
+ * Blobs are laid out by the UTC hour of their created_at (written in the id), in the filesystem store and the S3
+ * store alike: a sweep drops whole hours without looking inside, and only the hour the boundary cuts is listed.
+ */
+export const HOUR_SECONDS = 3600;
+
+/** `YYYYMMDDHH`: what a bucket (a directory, or a key prefix) is named. */
+export const HOUR_BUCKET_NAME = /^\d{10}$/;
+
+/** `YYYYMMDDHH` of a Unix time, in UTC. */
+export function hourBucketName(createdAt: number): string {
+  return new Date(createdAt * 1000).toISOString().slice(0, 13).replace(/[-T]/g, '');
+}
+
+/** Unix seconds at which the hour named `YYYYMMDDHH` starts. */
+export function hourBucketStart(name: string): number {
+  const [y, m, d, h] = [name.slice(0, 4), name.slice(4, 6), name.slice(6, 8), name.slice(8, 10)].map(Number);
+  return Date.UTC(y ?? 0, (m ?? 1) - 1, d ?? 1, h ?? 0) / 1000;
+}
+
+/** Sort order of listings: newest created_at first (read from the ids), then by id so the order is stable. */
+export function newestIdFirst(a: string, b: string): number {
+  return (mediaIdCreatedAt(b) ?? 0) - (mediaIdCreatedAt(a) ?? 0) || (a < b ? -1 : a > b ? 1 : 0);
+}
