@@ -6,13 +6,15 @@
  *   await fs.free();                                // removes it
  *   await fs.unmount();                             // unmounts and removes the mount point
  *
- * Without root the tests skip with the reason, unless WXMEDIA_REQUIRE_SERVICES=1 (CI), where that is a failure.
+ * Without root the tests skip with the reason, unless WXMEDIA_REQUIRE_SERVICES=1 (CI), where that is a failure
+ * (services.ts).
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { missingService } from './services.ts';
 
 const run = promisify(execFile);
 
@@ -27,11 +29,7 @@ export interface Tmpfs {
 }
 
 export async function mountTmpfs(options: { sizeMb: number }): Promise<Tmpfs | { skip: string }> {
-  if (process.platform !== 'linux' || process.getuid?.() !== 0) {
-    const reason = 'mounting a tmpfs to fill needs root on Linux';
-    if (process.env['WXMEDIA_REQUIRE_SERVICES'] === '1') throw new Error(`${reason} — required because WXMEDIA_REQUIRE_SERVICES=1`);
-    return { skip: reason };
-  }
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) return missingService('mounting a tmpfs to fill needs root on Linux');
   const path = await mkdtemp(join(tmpdir(), 'wxmedia-tmpfs-'));
   await run('mount', ['-t', 'tmpfs', '-o', `size=${options.sizeMb}m,mode=0700`, 'tmpfs', path]);
   const filler = join(path, 'filler');

@@ -62,6 +62,8 @@ describe('a client that goes away mid-request', () => {
     const uploadHead = rawHead('POST', uploadTarget(), { 'Content-Type': `multipart/form-data; boundary=${BOUNDARY}`, 'Content-Length': file.length });
     await Promise.all(Array.from({ length: 8 }, () => rawAbort(f.server.port, [uploadHead, file.subarray(0, 100_000)], 20)));
     await rawAbort(f.server.port, [rawHead('POST', '/cgi-bin/stable_token', { 'Content-Length': 500 }), '{"grant_type":'], 20);
+    const admin = { Authorization: `Bearer ${f.server.server.adminKey}`, 'Content-Length': 500 };
+    await rawAbort(f.server.port, [rawHead('POST', '/wxmedia/admin/apps', admin), '{"appid":'], 20);
     await rawAbort(f.server.port, [rawHead('POST', `/admin?env=${TEST_APPS[0].appid}`, { 'Content-Type': `multipart/form-data; boundary=${BOUNDARY}`, 'Content-Length': 5000 }), `--${BOUNDARY}\r\n`], 20);
 
     // A large download the client stops reading and resets.
@@ -70,8 +72,8 @@ describe('a client that goes away mid-request', () => {
     assert.equal(uploaded.errcode, 0);
     await rawAbort(f.server.port, [rawHead('GET', `/cgi-bin/media/get?access_token=${encodeURIComponent(f.token)}&media_id=${uploaded.media_id}`)], 50);
 
-    // The eight uploads and the JSON body were being read by a route; the download's reset is the HTTP layer's.
-    await waitFor('the aborted requests to be logged', () => log.lines().slice(mark).filter((l) => l.msg === 'client went away before the reply').length >= 9);
+    // The eight uploads and the two JSON bodies were being read by a route; the download's reset is the HTTP layer's.
+    await waitFor('the aborted requests to be logged', () => log.lines().slice(mark).filter((l) => l.msg === 'client went away before the reply').length >= 10);
     await waitFor('staging to empty', async () => (await storedFiles(f.server.dataDir)).staging.length === 0);
     assertNoErrorsSince(mark);
     const health = await fetch(`${f.server.url}/healthz`);

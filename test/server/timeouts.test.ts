@@ -99,10 +99,13 @@ describe('timeouts', () => {
     assert.deepEqual((await storedFiles(f.server.dataDir)).staging, []);
   });
 
-  it('a JSON body that stops: 408 the same way', TEST_TIMEOUT, async () => {
-    const t = await timedRequest([rawHead('POST', '/cgi-bin/stable_token', { 'Content-Length': 100 }), '{"grant_type":'], 0);
-    assertTimeoutReply(t);
-    assert.ok(t.afterLastWrite < IDLE_S * 1000 + LATE_MS);
+  it('a JSON body that stops, on WeChat\'s API or the admin API: 408 the same way', TEST_TIMEOUT, async () => {
+    const admin = { Authorization: `Bearer ${f.server.server.adminKey}`, 'Content-Length': 100 };
+    for (const head of [rawHead('POST', '/cgi-bin/stable_token', { 'Content-Length': 100 }), rawHead('POST', '/wxmedia/admin/apps', admin)]) {
+      const t = await timedRequest([head, '{"grant_type":'], 0);
+      assertTimeoutReply(t);
+      assert.ok(t.afterLastWrite < IDLE_S * 1000 + LATE_MS);
+    }
   });
 
   it('a body that never pauses long but averages below the minimum rate: 408 once the grace is used', TEST_TIMEOUT, async () => {

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { ERRCODES } from '@wxmedia/protocol';
+import { ERRCODES, redact } from '@wxmedia/protocol';
 import { checkAdminKey } from '../../admin-key.ts';
+import { BodyTimeoutError } from '../../body.ts';
+import { clientGone } from '../../request.ts';
 import type { ServerContext } from '../../context.ts';
 import { appRoutes } from './apps.ts';
 import { callRoutes } from './calls.ts';
@@ -29,7 +31,10 @@ export async function adminRoutes(app: FastifyInstance, ctx: ServerContext): Pro
     });
     admin.setErrorHandler((error, request, reply) => {
       if (error instanceof AdminError) return sendAdminError(request, reply, error);
-      request.log.error({ err: { message: String((error as Error).message), stack: (error as Error).stack } }, 'admin API internal error');
+      // A client too slow or gone: the HTTP layer's error handler answers those (408, or nobody) as the client's.
+      if (error instanceof BodyTimeoutError || clientGone(error, request)) throw error;
+      // The message may quote a request (a key, a token): redacted like every logged text.
+      request.log.error({ err: { message: redact(String((error as Error).message)), stack: (error as Error).stack } }, 'admin API internal error');
       request.wxErrcode = -1;
       return reply.code(500).header('content-type', 'application/json; charset=utf-8').send(JSON.stringify({ errcode: -1, errmsg: `system error rid: ${request.id}` }));
     });
