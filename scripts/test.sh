@@ -6,6 +6,10 @@
 # - Tests that spawn the `wxmedia` command, and the pack test, run the built JavaScript, as users do: that is
 #   why the build comes first.
 # Node 20 neither expands globs nor finds .ts files in a directory, so the files are listed explicitly.
+#
+# Every Node process of the run (test files, and the servers, CLIs and cloud functions they start) loads
+# scripts/fail-on-unhandled.mjs, which writes any unhandled rejection or uncaught exception to a fault log: the run
+# fails when that log is not empty, even if every test passed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npm run --silent build
@@ -17,4 +21,17 @@ npx --no-install tsc -p packages/dashboard/tsconfig.json
 read -r -a dirs <<< "${WXMEDIA_TEST_DIRS:-packages test}"
 mapfile -t files < <(find "${dirs[@]}" -name '*.test.ts' -not -path '*/node_modules/*' -not -path '*/dist/*' | sort)
 if [ "${#files[@]}" -eq 0 ]; then echo "no test files found" >&2; exit 1; fi
-exec node --conditions=@wxmedia/source --import tsx --test --test-concurrency="${WXMEDIA_TEST_CONCURRENCY:-2}" "$@" "${files[@]}"
+
+fault_log="$(mktemp -t wxmedia-test-faults.XXXXXX)"
+trap 'rm -f "$fault_log"' EXIT
+export WXMEDIA_TEST_FAULT_LOG="$fault_log"
+export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--import=$PWD/scripts/fail-on-unhandled.mjs"
+
+status=0
+node --conditions=@wxmedia/source --import tsx --test --test-concurrency="${WXMEDIA_TEST_CONCURRENCY:-2}" "$@" "${files[@]}" || status=$?
+if [ -s "$fault_log" ]; then
+  echo "# FAIL: unhandled rejections or uncaught exceptions during the run:" >&2
+  sed 's/^/#   /' "$fault_log" >&2
+  status=1
+fi
+exit "$status"

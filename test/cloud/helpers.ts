@@ -116,8 +116,8 @@ export interface RawCall {
   readonly headers?: Record<string, string>;
 }
 
-/** A gateway request signed exactly as @cloudbase/node-sdk signs it, sent with a hand-built multipart body. */
-export function rawGatewayCall(call: RawCall): Promise<{ status: number; contentType: string; body: Buffer }> {
+/** The headers and hand-built multipart body of a gateway request signed exactly as @cloudbase/node-sdk signs it. */
+export function signGatewayCall(call: RawCall): { headers: Record<string, string | number>; body: Buffer } {
   const url = new URL(call.url);
   const signedHeaders = { 'content-type': 'multipart/form-data', host: url.host, 'user-agent': 'wxmedia-test', 'x-client-timestamp': Date.now() };
   const { authorization, timestamp } = sdkSign({
@@ -139,27 +139,27 @@ export function rawGatewayCall(call: RawCall): Promise<{ status: number; content
   }
   chunks.push(Buffer.from(`--${boundary}--\r\n`));
   const body = Buffer.concat(chunks);
+  const headers = {
+    ...signedHeaders,
+    'content-type': `multipart/form-data; boundary=${boundary}`,
+    'content-length': body.length,
+    authorization,
+    'x-timestamp': String(timestamp),
+    'x-signature-expires': '600',
+    ...call.headers,
+  };
+  return { headers, body };
+}
+
+/** A gateway request signed exactly as @cloudbase/node-sdk signs it, sent with a hand-built multipart body. */
+export function rawGatewayCall(call: RawCall): Promise<{ status: number; contentType: string; body: Buffer }> {
+  const { headers, body } = signGatewayCall(call);
   return new Promise((resolve, reject) => {
-    const req = request(
-      call.url,
-      {
-        method: 'POST',
-        headers: {
-          ...signedHeaders,
-          'content-type': `multipart/form-data; boundary=${boundary}`,
-          'content-length': body.length,
-          authorization,
-          'x-timestamp': String(timestamp),
-          'x-signature-expires': '600',
-          ...call.headers,
-        },
-      },
-      (res) => {
-        const parts: Buffer[] = [];
-        res.on('data', (c: Buffer) => parts.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type']), body: Buffer.concat(parts) }));
-      },
-    );
+    const req = request(call.url, { method: 'POST', headers }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (c: Buffer) => parts.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type']), body: Buffer.concat(parts) }));
+    });
     req.on('error', reject);
     req.end(body);
   });

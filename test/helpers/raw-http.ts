@@ -28,6 +28,8 @@ export interface RawOptions {
    * `end` half-closes (sends FIN), `destroy` resets right away.
    */
   readonly after?: 'end' | 'keep' | 'destroy';
+  /** Connect from this local address (e.g. `127.0.0.2`: another client, as far as the server can tell). */
+  readonly localAddress?: string;
 }
 
 /** The request line and headers, `Connection: close` and `Host` included. */
@@ -44,7 +46,7 @@ export function rawHead(method: string, target: string, headers: Record<string, 
  */
 export function rawRequest(port: number, pieces: ReadonlyArray<string | Uint8Array>, options: RawOptions = {}): Promise<RawResponse | undefined> {
   return new Promise((resolve) => {
-    const sock = connect(port, '127.0.0.1');
+    const sock = connect({ port, host: '127.0.0.1', ...(options.localAddress ? { localAddress: options.localAddress } : {}) });
     const chunks: Buffer[] = [];
     let settled = false;
     const finish = () => {
@@ -83,7 +85,19 @@ function write(sock: Socket, data: string | Uint8Array): Promise<void> {
   });
 }
 
-function isComplete(buf: Buffer): boolean {
+/** Drops interim 1xx responses (e.g. `100 Continue`): the final response follows them. */
+function withoutInterim(buf: Buffer): Buffer {
+  let rest = buf;
+  while (/^HTTP\/1\.[01] 1\d\d /.test(rest.subarray(0, 16).toString('latin1'))) {
+    const end = rest.indexOf('\r\n\r\n');
+    if (end < 0) break;
+    rest = rest.subarray(end + 4);
+  }
+  return rest;
+}
+
+function isComplete(whole: Buffer): boolean {
+  const buf = withoutInterim(whole);
   const end = buf.indexOf('\r\n\r\n');
   if (end < 0) return false;
   const head = buf.subarray(0, end).toString('latin1');
@@ -91,7 +105,9 @@ function isComplete(buf: Buffer): boolean {
   return m !== null && buf.length >= end + 4 + Number(m[1]);
 }
 
-export function parseResponse(buf: Buffer): RawResponse | undefined {
+/** The final response in `whole` (interim 1xx responses skipped), or undefined if its head is incomplete. */
+export function parseResponse(whole: Buffer): RawResponse | undefined {
+  const buf = withoutInterim(whole);
   const end = buf.indexOf('\r\n\r\n');
   if (end < 0) return undefined;
   const [statusLine = '', ...headerLines] = buf.subarray(0, end).toString('latin1').split('\r\n');

@@ -72,10 +72,14 @@ export interface InProcessServer {
   stop(): Promise<void>;
 }
 
-/** Server options; a `blobStore` or `stateStore` given here replaces the run's chosen back end (a flaky wrapper, say). */
+/**
+ * Server options; a `blobStore` or `stateStore` given here replaces the run's chosen back end (a flaky wrapper, say,
+ * or one state store several instances share: a store object or a `--state-store` spec). The log is always the
+ * harness's own (`logs()`, log-capture.ts), at `logLevel` (default debug).
+ */
 export type StartServerOptions = Partial<Omit<ServerOptions, 'apps' | 'clock' | 'logger' | 'blobStore' | 'stateStore'>> & {
   readonly blobStore?: BlobStore;
-  readonly stateStore?: StateStore;
+  readonly stateStore?: StateStore | string;
   readonly apps?: readonly TestApp[];
   /** E.g. an OffsetClock, for a server that runs with real time (and that the admin API may still move). */
   readonly clock?: ControllableClock;

@@ -50,6 +50,34 @@ describe('serve settings', () => {
     }
   });
 
+  it('hardening settings: flags, env and the config file, numbers checked', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wxmedia-cfg-'));
+    try {
+      const file = join(dir, 'wxmedia.json');
+      await writeFile(file, JSON.stringify({ maxConnections: 50, timeouts: { idleSeconds: 5 }, allowSharedDataDir: true }));
+      const fromFile = resolveServeSettings({ config: file }, {});
+      assert.equal(fromFile.server.maxConnections, 50);
+      assert.deepEqual(fromFile.server.timeouts, { idleSeconds: 5 });
+      assert.equal(fromFile.server.allowSharedDataDir, true);
+      const fromEnv = resolveServeSettings(
+        { config: file },
+        { WXMEDIA_MAX_CONNECTIONS: '60', WXMEDIA_HEADERS_TIMEOUT: '1.5', WXMEDIA_MIN_BODY_RATE: '0', WXMEDIA_CREDENTIAL_FAILURES_PER_MINUTE: '3' },
+      );
+      assert.equal(fromEnv.server.maxConnections, 60);
+      assert.deepEqual(fromEnv.server.timeouts, { headersSeconds: 1.5, idleSeconds: 5, minBodyBytesPerSecond: 0 });
+      assert.equal(fromEnv.server.credentialFailuresPerMinute, 3);
+      const fromFlags = resolveServeSettings({ maxConnections: '70', idleTimeout: '2', allowSharedDataDir: true }, { WXMEDIA_MAX_CONNECTIONS: '60' });
+      assert.equal(fromFlags.server.maxConnections, 70);
+      assert.deepEqual(fromFlags.server.timeouts, { idleSeconds: 2 });
+      assert.equal(resolveServeSettings({}, { WXMEDIA_ALLOW_SHARED_DATA_DIR: '1' }).server.allowSharedDataDir, true);
+      assert.equal(resolveServeSettings({}, {}).server.allowSharedDataDir, false);
+      assert.throws(() => resolveServeSettings({ maxConnections: 'many' }, {}), (e: Error) => e instanceof CliError && /--max-connections "many"/.test(e.message));
+      assert.throws(() => resolveServeSettings({}, { WXMEDIA_IDLE_TIMEOUT: '' }), /--idle-timeout "" must be a number/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('storage back ends and workers: flags over env over the config file; bad ones refused before anything starts', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'wxmedia-cfg-'));
     try {

@@ -30,6 +30,12 @@ export interface ServeFlags {
   blobStore?: string;
   stateStore?: string;
   workers?: string;
+  allowSharedDataDir?: boolean;
+  maxConnections?: string;
+  headersTimeout?: string;
+  idleTimeout?: string;
+  minBodyRate?: string;
+  credentialFailuresPerMinute?: string;
 }
 
 /** How `serve` logs: lines for people (pino-pretty), or JSON lines for machines. */
@@ -72,6 +78,10 @@ const CONFIG_KEYS = [
   'blobStore',
   'stateStore',
   'workers',
+  'allowSharedDataDir',
+  'timeouts',
+  'maxConnections',
+  'credentialFailuresPerMinute',
 ] as const;
 
 /** `APPID:SECRET` or `APPID:SECRET:official`. */
@@ -87,7 +97,9 @@ export function parseAppFlag(text: string): AppConfig {
  * Flags win over environment variables, which win over the config file (`--config`, `WXMEDIA_CONFIG`):
  * WXMEDIA_HOST, WXMEDIA_PORT, WXMEDIA_DATA, WXMEDIA_APPS (comma-separated APPID:SECRET), WXMEDIA_SIGNING_KEY,
  * WXMEDIA_ADMIN_KEY, WXMEDIA_LOG_LEVEL, WXMEDIA_LOG_FORMAT, WXMEDIA_TIME_TRAVEL=1, WXMEDIA_EPHEMERAL=1, WXMEDIA_METRICS,
- * WXMEDIA_RECENT_CALLS, WXMEDIA_BLOB_STORE, WXMEDIA_STATE_STORE, WXMEDIA_WORKERS.
+ * WXMEDIA_RECENT_CALLS, WXMEDIA_BLOB_STORE, WXMEDIA_STATE_STORE, WXMEDIA_WORKERS, WXMEDIA_ALLOW_SHARED_DATA_DIR=1,
+ * WXMEDIA_MAX_CONNECTIONS, WXMEDIA_HEADERS_TIMEOUT, WXMEDIA_IDLE_TIMEOUT, WXMEDIA_MIN_BODY_RATE,
+ * WXMEDIA_CREDENTIAL_FAILURES_PER_MINUTE.
  */
 export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv): ServeSettings {
   const file = readConfigFile(flags.config ?? env['WXMEDIA_CONFIG']);
@@ -135,6 +147,15 @@ export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv):
   // An ephemeral server keeps its state in its own memory: nothing another process could share.
   if (ephemeral && (blobStore !== undefined || stateStore !== undefined)) throw new CliError('--ephemeral keeps nothing: drop --blob-store/--state-store, or --ephemeral');
   if (ephemeral && workers > 1) throw new CliError('--ephemeral keeps state in each process\'s memory, which workers cannot share: drop --workers or --ephemeral');
+  const allowSharedDataDir = flags.allowSharedDataDir ?? (env['WXMEDIA_ALLOW_SHARED_DATA_DIR'] === '1' || file['allowSharedDataDir'] === true);
+  // The file's own keys go on to the server, which refuses one it does not know, by name.
+  const fileTimeouts = field(file, 'timeouts', 'object') ?? {};
+  const timeouts = {
+    ...fileTimeouts,
+    ...setting(flags.headersTimeout, env['WXMEDIA_HEADERS_TIMEOUT'], field(fileTimeouts, 'headersSeconds', 'number'), 'headersSeconds', '--headers-timeout'),
+    ...setting(flags.idleTimeout, env['WXMEDIA_IDLE_TIMEOUT'], field(fileTimeouts, 'idleSeconds', 'number'), 'idleSeconds', '--idle-timeout'),
+    ...setting(flags.minBodyRate, env['WXMEDIA_MIN_BODY_RATE'], field(fileTimeouts, 'minBodyBytesPerSecond', 'number'), 'minBodyBytesPerSecond', '--min-body-rate'),
+  };
 
   const server: ServerOptions = {
     dataDir,
@@ -145,6 +166,16 @@ export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv):
     ...(ephemeral ? { ephemeral } : {}),
     ...(metrics ? { metrics } : {}),
     ...(recentCalls ? { recentCalls } : {}),
+    allowSharedDataDir,
+    timeouts,
+    ...setting(flags.maxConnections, env['WXMEDIA_MAX_CONNECTIONS'], field(file, 'maxConnections', 'number'), 'maxConnections', '--max-connections'),
+    ...setting(
+      flags.credentialFailuresPerMinute,
+      env['WXMEDIA_CREDENTIAL_FAILURES_PER_MINUTE'],
+      field(file, 'credentialFailuresPerMinute', 'number'),
+      'credentialFailuresPerMinute',
+      '--credential-failures-per-minute',
+    ),
     ...(signingKey ? { signingKey } : {}),
     ...(adminKey ? { adminKey } : {}),
     ...pick(file, ['maxBytes', 'dailyQuotas', 'contentTypes', 'sweepIntervalSeconds']),
@@ -181,11 +212,22 @@ function readConfigFile(path: string | undefined): Record<string, unknown> {
 function field(file: Record<string, unknown>, key: string, kind: 'string'): string | undefined;
 function field(file: Record<string, unknown>, key: string, kind: 'number'): number | undefined;
 function field(file: Record<string, unknown>, key: string, kind: 'list'): unknown[] | undefined;
-function field(file: Record<string, unknown>, key: string, kind: 'string' | 'number' | 'list'): unknown {
+function field(file: Record<string, unknown>, key: string, kind: 'object'): Record<string, unknown> | undefined;
+function field(file: Record<string, unknown>, key: string, kind: 'string' | 'number' | 'list' | 'object'): unknown {
   const v = file[key];
   if (v === undefined) return undefined;
-  if (kind === 'list' ? !Array.isArray(v) : typeof v !== kind) throw new CliError(`config key "${key}" must be a ${kind}`);
+  const ok = kind === 'list' ? Array.isArray(v) : kind === 'object' ? typeof v === 'object' && v !== null && !Array.isArray(v) : typeof v === kind;
+  if (!ok) throw new CliError(`config key "${key}" must be a${kind === 'object' ? 'n' : ''} ${kind}`);
   return v;
+}
+
+/** A numeric setting from its flag, env variable or config key (in that order), as `{[key]: n}`, or `{}` if unset. */
+function setting<K extends string>(flag: string | undefined, env: string | undefined, fromFile: number | undefined, key: K, name: string): Partial<Record<K, number>> {
+  const text = flag ?? env;
+  if (text === undefined) return fromFile === undefined ? {} : ({ [key]: fromFile } as Record<K, number>);
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n)) throw new CliError(`${name} "${text}" must be a number`);
+  return { [key]: n } as Record<K, number>;
 }
 
 function pick(file: Record<string, unknown>, keys: readonly string[]): Partial<ServerOptions> {

@@ -1,10 +1,12 @@
+import { ERRCODES } from './errcodes.ts';
+
 /**
  * Every error wxmedia's own admin API (ADMIN_PATHS, not WeChat's) answers, declared once as data: adding an error
  * is adding a line here. On the wire each is HTTP `status` with WeChat's envelope and the error's name:
  *
  *   {"errcode": <status>, "errmsg": "<message> rid: <rid>", "code": "<NAME>"}
  *
- * `errcode` repeats the HTTP status (WeChat's -1 for an unexpected failure), so a client that reads only WeChat's
+ * `errcode` repeats the HTTP status (WeChat's -1 for an unexpected failure, its 45011 for a lock-out), so a client that reads only WeChat's
  * envelope (the SDK, the CLI) still tells the classes apart; `code` names the error exactly. Each `%s` in a message
  * is replaced, in order, by the details the server gives (an appid, what is wrong with a field).
  */
@@ -17,6 +19,7 @@ export interface AdminErrorInfo {
 
 export const ADMIN_ERRORS = {
   UNAUTHORIZED: { status: 401, message: 'admin key missing or wrong (Authorization: Bearer <key from <data>/admin.key>)' },
+  TOO_MANY_WRONG_KEYS: { status: 429, errcode: ERRCODES.MINUTE_QUOTA.errcode, message: 'too many wrong admin keys from this address: retry next minute' },
   BODY_NOT_OBJECT: { status: 400, message: 'body must be a JSON object %s' },
   UNKNOWN_FIELD: { status: 400, message: 'unknown field %s: %s' },
   INVALID_APP: { status: 400, message: '%s' },
@@ -34,7 +37,7 @@ export const ADMIN_ERRORS = {
   CALL_NOT_FOUND: { status: 404, message: 'no call %s among the last %s this instance answered' },
   MEDIA_NOT_FOUND: { status: 404, message: 'no media %s' },
   INVALID_MEDIA_KIND: { status: 400, message: 'kind must be one of %s' },
-  INTERNAL: { status: 500, errcode: -1, message: 'system error' },
+  INTERNAL: { status: 500, errcode: ERRCODES.SYSTEM_ERROR.errcode, message: 'system error' },
 } as const satisfies Record<string, AdminErrorInfo>;
 
 export type AdminErrorName = keyof typeof ADMIN_ERRORS;

@@ -14,7 +14,11 @@ export interface ErrcodeInfo {
 }
 
 export const ERRCODES = {
-  SYSTEM_ERROR: { errcode: -1, errmsg: 'system error', when: 'The storage back end failed, or an unexpected internal error (logged with the rid).' },
+  SYSTEM_ERROR: {
+    errcode: -1,
+    errmsg: 'system error',
+    when: 'The storage back end failed (a full disk answers -1 until space is freed, without a restart), or an unexpected internal error (logged with the rid). Also the errcode of most HTTP-level answers below.',
+  },
   OK: { errcode: 0, errmsg: 'ok', when: 'Success.' },
   INVALID_CREDENTIAL: {
     errcode: 40001,
@@ -44,7 +48,11 @@ export const ERRCODES = {
   EMPTY_MEDIA_DATA: { errcode: 44001, errmsg: 'empty media data', when: 'The `media` file part is zero bytes long.' },
   EMPTY_POST_DATA: { errcode: 44002, errmsg: 'empty post data', when: 'A POST endpoint that takes JSON got an empty body.' },
   DAILY_QUOTA: { errcode: 45009, errmsg: 'reach max api daily quota limit', when: 'The app has spent its daily quota for this API (upload 100 000, get 200 000, token 2 000, stable_token 10 000 by default), or 20 stable_token force_refresh calls today.' },
-  MINUTE_QUOTA: { errcode: 45011, errmsg: 'api minute-quota reach limit  mustslower  retry next minute', when: 'stable_token force_refresh called again within 30 s.' },
+  MINUTE_QUOTA: {
+    errcode: 45011,
+    errmsg: 'api minute-quota reach limit  mustslower  retry next minute',
+    when: 'stable_token force_refresh called again within 30 s; or, for the rest of the minute and whatever the secret, token, stable_token and cloud calls of an app from a client address that sent more wrong secrets or signatures for it this minute than `--credential-failures-per-minute` (default 10).',
+  },
   DATA_FORMAT_ERROR: { errcode: 47001, errmsg: 'data format error', when: 'A JSON body that does not parse, is not an object, or lacks a required field.' },
   API_UNAUTHORIZED: { errcode: 48001, errmsg: 'api unauthorized', when: 'The token\'s app may not call this API (e.g. clear_quota for another appid).' },
   CLEAR_QUOTA_LIMIT: { errcode: 48006, errmsg: 'forbid to clear quota because of reaching the limit', when: 'clear_quota called more than 10 times this month for the app.' },

@@ -35,7 +35,7 @@ export { RID_PATTERN, newRid, ridTime, errmsgWithRid, ridOfErrmsg } from './rid.
 export { mac, sameBytes, sameSecret, appTag } from './signing.ts';
 export { MEDIA_ID_PATTERN, mintMediaId, checkMediaId, readMediaId, mediaIdCreatedAt, type MediaIdFacts, type MediaIdCheck } from './media-id.ts';
 export { mintAccessToken, readAccessToken, type TokenLane, type TokenFacts, type TokenCheck } from './access-token.ts';
-export { redact, redactValues, REDACTED } from './redact.ts';
+export { redact, redactUrl, redactValues, isSensitiveParam, REDACTED } from './redact.ts';
 export { parseJsonObject } from './json.ts';
 export { readBounded } from './read-bounded.ts';
 export {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { REDACTED, redact, redactValues } from './redact.ts';
+import { REDACTED, isSensitiveParam, redact, redactUrl, redactValues } from './redact.ts';
 
 describe('redact', () => {
   it('removes whole tokens from URLs, including their - and _ characters', () => {
@@ -25,5 +25,42 @@ describe('redact', () => {
   it('redactValues removes known literals anywhere, but not strings too short to be secrets', () => {
     assert.equal(redactValues('echo my-secret-value back', ['my-secret-value']), `echo ${REDACTED} back`);
     assert.equal(redactValues('a b c', ['a']), 'a b c');
+  });
+
+  it('judges a parameter by its decoded name: every spelling of a credential, and nothing else', () => {
+    const sensitive = [
+      'access_token', 'ACCESS_TOKEN', 'Access_Token', 'access%5Ftoken', 'access%5ftoken', '%61ccess_token', 'access_token[]',
+      'access_token%5B%5D', 'access_token[0]', ' access_token ', 'access+token', 'access_token%00', 'access%255Ftoken',
+      'secret', '%73ecret', '%73%65%63%72%65%74', 'SECRET', 'secret[]', 'appsecret', 'client_secret', 'secretKey', 'secret_key',
+      'key', 'KEY', 'admin_key', 'adminKey', 'token', 'password', 'x?secret',
+    ];
+    for (const name of sensitive) assert.equal(isSensitiveParam(name), true, name);
+    for (const name of ['grant_type', 'appid', 'media_id', 'type', 'env', 'seqId', 'force_refresh', 'limit', 'cgi_path', '%zz', '']) {
+      assert.equal(isSensitiveParam(name), false, name);
+    }
+  });
+
+  it('redactUrl splits the target as the router does and keeps everything but sensitive values as sent', () => {
+    assert.equal(
+      redactUrl('/cgi-bin/token?grant_type=client_credential&appid=wx1&%73ecret=S-1_2'),
+      `/cgi-bin/token?grant_type=client_credential&appid=wx1&%73ecret=${REDACTED}`,
+    );
+    assert.equal(
+      redactUrl('/cgi-bin/media/get?access%5Ftoken=T&media_id=M&access_token[]=T2&access_token=T3&access_token=T4'),
+      `/cgi-bin/media/get?access%5Ftoken=${REDACTED}&media_id=M&access_token[]=${REDACTED}&access_token=${REDACTED}&access_token=${REDACTED}`,
+    );
+    // The router's query starts at the first ? or #, and a value runs to the next & (a # inside it included).
+    assert.equal(redactUrl('/cgi-bin/token#x?secret=S'), `/cgi-bin/token#x?secret=${REDACTED}`);
+    assert.equal(redactUrl('/p?access_token=a#b?c&x=1'), `/p?access_token=${REDACTED}&x=1`);
+    assert.equal(redactUrl('/wxmedia/admin/apps?key=K'), `/wxmedia/admin/apps?key=${REDACTED}`);
+    assert.equal(redactUrl('http://host/cgi-bin/token?secret=S'), `http://host/cgi-bin/token?secret=${REDACTED}`);
+    assert.equal(redactUrl('/cgi-bin/token?secret'), '/cgi-bin/token?secret', 'a name without a value has nothing to hide');
+    assert.equal(redactUrl('/healthz'), '/healthz');
+  });
+
+  it('redact applies the same rule to URLs quoted in free text', () => {
+    assert.equal(redact('GET /cgi-bin/token?%73ecret=S&appid=wx1 failed'), `GET /cgi-bin/token?%73ecret=${REDACTED}&appid=wx1 failed`);
+    assert.equal(redact('see "https://x/y?access_token%5B%5D=T"'), `see "https://x/y?access_token%5B%5D=${REDACTED}"`);
+    assert.equal(redact('{"key":"k-1","adminKey":"k2"}'), `{"key":"${REDACTED}","adminKey":"${REDACTED}"}`);
   });
 });

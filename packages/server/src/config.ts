@@ -3,7 +3,7 @@ import { DEFAULT_DAILY_QUOTAS, MEDIA_TYPE_RULES, type AppKind, type MediaType, t
 import type { Clock } from './clock.ts';
 import type { CloudEnvConfig } from './cloud/envs.ts';
 import { cloudEnvProblem } from './cloud/env-rules.ts';
-import { DEFAULT_CONTENT_TYPES, DEFAULT_SWEEP_INTERVAL_SECONDS, MIN_SIGNING_KEY_LENGTH } from './defaults.ts';
+import { DEFAULT_CONTENT_TYPES, MIN_SIGNING_KEY_LENGTH, SERVER_DEFAULTS } from './defaults.ts';
 import { isLogLevel, LOG_LEVELS } from './logger.ts';
 import { appFieldsProblem } from './services/app-fields.ts';
 import { DEFAULT_CALL_LOG_SIZE } from './services/call-log.ts';
@@ -28,12 +28,38 @@ export interface ContentTypes {
   readonly api: string;
 }
 
+/**
+ * Bounds on slow and idle clients. None caps a whole request: a slow upload may take as long as it needs while its
+ * bytes keep coming. Seconds may be fractional.
+ */
+export interface Timeouts {
+  /** The request line and headers must arrive within this many seconds. Default 60. */
+  readonly headersSeconds: number;
+  /**
+   * Longest wait for the next bytes of a request body. A connection on which nothing moves either way for longer
+   * than this and the headers timeout (a download nobody reads) is closed. Default 60.
+   */
+  readonly idleSeconds: number;
+  /**
+   * Once a body has kept the server waiting idleSeconds in all, it must average at least this many bytes per second
+   * of waiting. Default 1024; 0 turns the bound off.
+   */
+  readonly minBodyBytesPerSecond: number;
+}
+
+
 /** Who may read GET /metrics: anyone who reaches the port (the default), admin-key holders only, or no one. */
 export type MetricsAccess = 'public' | 'admin' | 'off';
 
 export interface ServerOptions {
-  /** Where media bytes (`media/`), staging files and the embedded state database live. Ignored when `ephemeral`. */
+  /**
+   * Where media bytes (`media/`), staging files, the embedded state database and `admin.key` live. Ignored when
+   * `ephemeral`. Created 0700; an existing one that other users can enter or read is refused unless
+   * `allowSharedDataDir`.
+   */
   readonly dataDir?: string;
+  /** Start even when the data directory is open to the group or others (docs/security.md). Default false. */
+  readonly allowSharedDataDir?: boolean;
   /**
    * Keep nothing: state in memory, media in a temporary directory removed by close() (for CI). A process killed
    * with SIGKILL leaves that directory in the system's temp folder.
@@ -74,8 +100,17 @@ export interface ServerOptions {
   /** Daily quota per API path and app (defaults: DEFAULT_DAILY_QUOTAS). */
   readonly dailyQuotas?: Partial<Record<QuotaPath, number>>;
   readonly contentTypes?: Partial<ContentTypes>;
-  /** How often the expiry sweeper runs, in seconds. Default 60 (DEFAULT_SWEEP_INTERVAL_SECONDS). */
+  /** How often the expiry sweeper runs, in seconds. Default 60 (SERVER_DEFAULTS). */
   readonly sweepIntervalSeconds?: number;
+  readonly timeouts?: Partial<Timeouts>;
+  /** Open connections at most; one more is answered 503 and closed. Default 10 000. */
+  readonly maxConnections?: number;
+  /**
+   * Failed credential checks (wrong secret, cloud-call signature or admin key) allowed per minute for one appid and
+   * client address; past it, that pair gets 45011 for the rest of the minute whatever it sends. Default 10; 0: no
+   * limit.
+   */
+  readonly credentialFailuresPerMinute?: number;
   /**
    * Where media bytes live: a BlobStore, or `file` (default: under dataDir) or `s3://BUCKET[/PREFIX]` (endpoint,
    * region and credentials from the AWS SDK's standard settings). Instances sharing a bucket are one service.
@@ -94,6 +129,7 @@ export interface ServerOptions {
 /** Options with every default filled in and every value checked. */
 export interface ResolvedOptions {
   readonly dataDir: string;
+  readonly allowSharedDataDir: boolean;
   readonly apps: readonly AppConfig[];
   readonly cloudEnvs: readonly CloudEnvConfig[];
   readonly timeTravel: boolean;
@@ -107,6 +143,9 @@ export interface ResolvedOptions {
   readonly dailyQuotas: Readonly<Record<QuotaPath, number>>;
   readonly contentTypes: ContentTypes;
   readonly sweepIntervalSeconds: number;
+  readonly timeouts: Timeouts;
+  readonly maxConnections: number;
+  readonly credentialFailuresPerMinute: number;
   readonly blobStore: BlobStoreSpec;
   readonly stateStore: StateStoreSpec;
 }
@@ -144,8 +183,20 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
       throw new ConfigError(`contentTypes.${group} must be a media type such as "text/plain" or "application/json; encoding=utf-8", got ${JSON.stringify(type)}`);
     }
   }
-  const sweepIntervalSeconds = options.sweepIntervalSeconds ?? DEFAULT_SWEEP_INTERVAL_SECONDS;
+  const sweepIntervalSeconds = options.sweepIntervalSeconds ?? SERVER_DEFAULTS.sweepIntervalSeconds;
   positiveInt(sweepIntervalSeconds, 'sweep interval');
+  const timeouts: Timeouts = { ...SERVER_DEFAULTS.timeouts, ...knownKeys(options.timeouts, SERVER_DEFAULTS.timeouts, 'timeouts') };
+  positiveSeconds(timeouts.headersSeconds, 'headers timeout');
+  positiveSeconds(timeouts.idleSeconds, 'idle timeout');
+  if (!Number.isFinite(timeouts.minBodyBytesPerSecond) || timeouts.minBodyBytesPerSecond < 0) {
+    throw new ConfigError(`minimum body rate must be 0 (off) or a positive number of bytes per second, got ${timeouts.minBodyBytesPerSecond}`);
+  }
+  const maxConnections = options.maxConnections ?? SERVER_DEFAULTS.maxConnections;
+  positiveInt(maxConnections, 'max connections');
+  const credentialFailuresPerMinute = options.credentialFailuresPerMinute ?? SERVER_DEFAULTS.credentialFailuresPerMinute;
+  if (!Number.isSafeInteger(credentialFailuresPerMinute) || credentialFailuresPerMinute < 0) {
+    throw new ConfigError(`credential failures per minute must be 0 (no limit) or a positive integer, got ${credentialFailuresPerMinute}`);
+  }
   const metrics = options.metrics ?? 'public';
   if (metrics !== 'public' && metrics !== 'admin' && metrics !== 'off') throw new ConfigError(`metrics must be public, admin or off, got "${String(metrics)}"`);
   const videoGet = options.videoGet ?? 'url';
@@ -166,6 +217,7 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     blobStore,
     stateStore,
     dataDir: options.dataDir,
+    allowSharedDataDir: options.allowSharedDataDir ?? false,
     apps: options.apps ?? [],
     cloudEnvs,
     timeTravel: options.timeTravel ?? false,
@@ -179,6 +231,9 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     dailyQuotas,
     contentTypes,
     sweepIntervalSeconds,
+    timeouts,
+    maxConnections,
+    credentialFailuresPerMinute,
   };
 }
 
@@ -205,6 +260,11 @@ function knownKeys<T extends object>(value: T | undefined, known: object, what: 
   const unknown = Object.keys(value).find((k) => !Object.hasOwn(known, k));
   if (unknown !== undefined) throw new ConfigError(`${what} has no ${JSON.stringify(unknown)}: it takes ${Object.keys(known).join(', ')}`);
   return value;
+}
+
+/** Up to a day: Node's timers cannot go past 24.8 days, and no client needs more. */
+function positiveSeconds(n: number, what: string): void {
+  if (!Number.isFinite(n) || n <= 0 || n > 86_400) throw new ConfigError(`${what} must be more than 0 and at most 86400 seconds, got ${n}`);
 }
 
 function spec<T>(parse: (text: string) => T, text: string): T {

@@ -45,6 +45,8 @@ export class ConnectionDropped extends Error {
 export class AdminError extends Error {
   readonly status: number;
   readonly errcode: number;
+  /** Sent as `Retry-After` (a lock-out says when it ends). */
+  retryAfterSeconds?: number;
 
   constructor(
     readonly code: AdminErrorName,

@@ -1,7 +1,8 @@
 export { createServer, type WxMediaServer } from './server.ts';
 export { startTestServer, type TestServer, type TestServerOptions } from './test-server.ts';
 export type { BoundAddresses } from './http/addresses.ts';
-export { resolveOptions, ConfigError, type ServerOptions, type AppConfig, type AppKind, type ContentTypes } from './config.ts';
+export { SERVER_DEFAULTS } from './defaults.ts';
+export { resolveOptions, ConfigError, type ServerOptions, type AppConfig, type AppKind, type ContentTypes, type Timeouts } from './config.ts';
 export { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from './logger.ts';
 export { ManualClock, OffsetClock, systemClock, type Clock, type ControllableClock } from './clock.ts';
 export { WxError } from './errors.ts';
@@ -19,3 +20,4 @@ export { connectRedisStateStore, parseRedisUrl, type RedisLocation } from './sto
 export { S3BlobStore, type S3BlobStoreOptions } from './storage/s3-blob-store.ts';
 export { createS3Client, parseS3Url, type S3ClientSettings, type S3Location } from './storage/s3-config.ts';
 export { ADMIN_PREFIX } from '@wxmedia/protocol';
+export { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './storage/file-modes.ts';

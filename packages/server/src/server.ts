@@ -8,6 +8,7 @@ import { DEFAULT_HOST, DEFAULT_PORT } from '@wxmedia/protocol';
 import { isControllable, nowSeconds, systemClock, type Clock, type ControllableClock } from './clock.ts';
 import { ConfigError, resolveOptions, type ResolvedOptions, type ServerOptions } from './config.ts';
 import { implicitCloudEnv, type CloudEnvConfig } from './cloud/envs.ts';
+import { prepareDataDir } from './data-dir.ts';
 import { registerCloudGateway } from './cloud/gateway.ts';
 import { boundAddresses, type BoundAddresses } from './http/addresses.ts';
 import { buildHttpApp } from './http/app.ts';
@@ -28,6 +29,7 @@ import { instrumentStore } from './observability/instrument-store.ts';
 import { cachedMediaStats } from './observability/media-stats.ts';
 import { ServerMetrics } from './observability/metrics.ts';
 import { AppRegistry, type App } from './services/apps.ts';
+import { CredentialLimiter } from './services/credential-limiter.ts';
 import { CallLog } from './services/call-log.ts';
 import { FaultService } from './services/emulator/faults.ts';
 import { SharedClock } from './services/emulator/shared-clock.ts';
@@ -84,6 +86,7 @@ export async function createServer(input: ServerOptions): Promise<WxMediaServer>
     throw e;
   }
   const logger = input.logger ?? createLogger({ level: input.logLevel });
+  await prepareDataDir(options.dataDir, { allowShared: options.allowSharedDataDir });
   let state: StateStore;
   try {
     state = await openStateStore(options.stateStore, options.dataDir);
@@ -154,6 +157,7 @@ async function assemble(options: ResolvedOptions, injectedClock: Clock | undefin
   const tokens = new TokenService({ state, apps, clock, key, onIssue: (lane) => metrics.tokensIssued.inc({ lane }) });
   const quotas = new QuotaService({ state, clock, limits: options.dailyQuotas, onReject: (api) => metrics.quotaRejections.inc({ api }) });
   const media = new DefaultMediaService({ blobs, apps, clock, key, maxBytes: options.maxBytes });
+  const credentials = new CredentialLimiter({ state, clock, logger, perMinute: options.credentialFailuresPerMinute });
   const ctx: ServerContext = {
     options,
     clock,
@@ -166,6 +170,7 @@ async function assemble(options: ResolvedOptions, injectedClock: Clock | undefin
     blobs,
     state,
     adminKey,
+    credentials,
     emulator,
     faults,
     calls: new CallLog(options.recentCalls),
@@ -191,6 +196,7 @@ async function assemble(options: ResolvedOptions, injectedClock: Clock | undefin
     env: async (env) => cloudEnv(env, options.cloudEnvs, ctx.apps),
     media,
     quotas,
+    credentials,
     faults,
     clock,
     logger,

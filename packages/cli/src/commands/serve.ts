@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { DestinationStream } from 'pino';
 import type { WxMediaServer } from '@wxmedia/server';
+import { SERVER_DEFAULTS } from '@wxmedia/server/defaults';
 import { checkDataDir } from '../data-dir.ts';
 import { fsProblem } from '../fs-errors.ts';
 import { CliError, DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, resolveServeSettings, type LogFormat, type ServeFlags } from '../serve-config.ts';
@@ -36,6 +37,15 @@ export function addServeCommand(program: Command): void {
     .option('--recent-calls <n>', 'calls each instance keeps for `wxmedia calls` and the dashboard (default 1000)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (WXMEDIA_LOG_LEVEL, default info)')
     .option('--log-format <format>', 'pretty|json (WXMEDIA_LOG_FORMAT, default pretty on a terminal, json otherwise)')
+    .option('--allow-shared-data-dir', 'start even if other users can read the data directory (WXMEDIA_ALLOW_SHARED_DATA_DIR=1; docs/security.md)')
+    .option('--max-connections <n>', `open connections at most; more are answered 503 (WXMEDIA_MAX_CONNECTIONS, default ${SERVER_DEFAULTS.maxConnections})`)
+    .option('--headers-timeout <seconds>', `request headers must arrive within (WXMEDIA_HEADERS_TIMEOUT, default ${SERVER_DEFAULTS.timeouts.headersSeconds})`)
+    .option('--idle-timeout <seconds>', `longest pause in a request body (WXMEDIA_IDLE_TIMEOUT, default ${SERVER_DEFAULTS.timeouts.idleSeconds})`)
+    .option('--min-body-rate <bytes>', `slowest average body rate, per second; 0: off (WXMEDIA_MIN_BODY_RATE, default ${SERVER_DEFAULTS.timeouts.minBodyBytesPerSecond})`)
+    .option(
+      '--credential-failures-per-minute <n>',
+      `wrong secrets per app and address before 45011; 0: no limit (WXMEDIA_CREDENTIAL_FAILURES_PER_MINUTE, default ${SERVER_DEFAULTS.credentialFailuresPerMinute})`,
+    )
     .action(async (flags: ServeCommandFlags) => {
       // Loaded here, not at the top: `wxmedia --help` and the client commands start without the server.
       const server = await import('@wxmedia/server');
@@ -52,7 +62,7 @@ export function addServeCommand(program: Command): void {
         throw new CliError(`${settings.logLevel.from} "${settings.logLevel.value}" is not a log level: use one of ${server.LOG_LEVELS.join(', ')}`);
       }
       const dataDir = settings.server.dataDir ?? DEFAULT_DATA_DIR;
-      if (!settings.server.ephemeral && !cluster.isWorker) await checkDataDir(dataDir);
+      if (!settings.server.ephemeral && !cluster.isWorker) await checkDataDir(dataDir, server.PRIVATE_DIR_MODE);
       if (settings.workers > 1 && cluster.isPrimary) {
         // This process only supervises; each worker runs this command again and serves (serve-workers.ts).
         await runPrimary(settings);

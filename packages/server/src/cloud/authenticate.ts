@@ -15,8 +15,11 @@ export interface GatewayAuth {
   readonly env: CloudEnvConfig;
   /** The raw `env` query parameter ('' when the SDK had none). */
   readonly envFromQuery: string;
-  /** Throws CloudGatewayError unless the form is exactly what was signed. */
-  verifyBody(form: GatewayForm): void;
+  /**
+   * Throws CloudGatewayError unless the form is exactly what was signed (or 45011 when a wrong signature takes the
+   * app and client address past their failures for the minute).
+   */
+  verifyBody(form: GatewayForm): Promise<void>;
 }
 
 /** The signature's stated lifetime is capped here (the SDK sends 600). */
@@ -45,13 +48,17 @@ export async function authenticateGatewayRequest(request: FastifyRequest, deps: 
   const envFromQuery = new URLSearchParams(query).get('env') ?? '';
   const env = await deps.env(envFromQuery !== '' ? envFromQuery : auth.secretId);
   if (!env) throw new CloudGatewayError('INVALID_ENV', envFromQuery !== '' ? `env ${envFromQuery}` : 'no env, and the secretId names none');
+  // Wrong secretIds and signatures are guesses at credentials, limited per app and client address like secrets.
+  const client = request.ip;
+  const failed = async (error: CloudGatewayError): Promise<Error> => (deps.credentials ? deps.credentials.fail(env.appid, client, error) : error);
+  await deps.credentials?.check(env.appid, client);
   const secretKey = await acceptedSecretKey(env, auth.secretId, deps.env);
-  if (secretKey === undefined) throw new CloudGatewayError('UNKNOWN_SECRET_ID', `env ${env.env}`);
+  if (secretKey === undefined) throw await failed(new CloudGatewayError('UNKNOWN_SECRET_ID', `env ${env.env}`));
 
   return {
     env,
     envFromQuery,
-    verifyBody(form) {
+    async verifyBody(form) {
       for (const key of REQUIRED_SIGNED_PARAMS) {
         if (!auth.signedParams.includes(key)) throw new CloudGatewayError('SIGNATURE_MISMATCH', `${key} not signed`);
       }
@@ -72,7 +79,7 @@ export async function authenticateGatewayRequest(request: FastifyRequest, deps: 
         headers: (name) => header(request, name),
         params: form.fields,
       });
-      if (!ok) throw new CloudGatewayError('SIGNATURE_MISMATCH', `env ${env.env}`);
+      if (!ok) throw await failed(new CloudGatewayError('SIGNATURE_MISMATCH', `env ${env.env}`));
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
+import type { CredentialLimiter } from '../services/credential-limiter.ts';
 import type { FaultService } from '../services/emulator/faults.ts';
 import type { CloudMediaService } from '../services/media-service.ts';
 import type { QuotaCharger } from './dispatch.ts';
@@ -12,6 +13,8 @@ export interface CloudGatewayDeps {
   readonly media: CloudMediaService;
   /** The daily quotas HTTPS calls spend: a cloud upload or get counts against the same ones. Absent: no quota. */
   readonly quotas?: QuotaCharger;
+  /** Limits wrong secretIds and signatures per app and client address, with the HTTPS API's secrets. Absent: none. */
+  readonly credentials?: CredentialLimiter;
   /** Injected faults: a fault on `/cgi-bin/media/upload` also fires on a cloud uploadTempMedia. Absent: none. */
   readonly faults?: Pick<FaultService, 'fire'>;
   readonly clock: Clock;

@@ -1,13 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CLOUD_API_PATHS, CLOUD_GATEWAY_PATH, RID_PATTERN, newRid, parseJsonObject, redact } from '@wxmedia/protocol';
 import { nowSeconds } from '../clock.ts';
-import { ConnectionDropped, WxError, logInternalError } from '../errors.ts';
+import { ConnectionDropped, WxError, isWxError, logInternalError } from '../errors.ts';
 import { runFault } from '../http/faults.ts';
 // For FastifyRequest.wxErrcode (the access log's errcode), declared by the HTTP layer.
 import type {} from '../http/context.ts';
 import { authenticateGatewayRequest } from './authenticate.ts';
+import { BodyTimeoutError, requestBody } from '../http/body.ts';
 import { continueBody } from '../http/expect-continue.ts';
-import { drain } from '../http/request.ts';
+import { clientGone, drain } from '../http/request.ts';
 import { dispatchCloudCall, isImplementedApi } from './dispatch.ts';
 import { isApiAllowed } from './envs.ts';
 import { decodeFunctionToken } from './function-token.ts';
@@ -45,8 +46,9 @@ async function handle(request: FastifyRequest, reply: FastifyReply, deps: CloudG
   const rid = RID_PATTERN.test(request.id) ? request.id : newRid(nowSeconds(deps.clock));
   const started = Date.now();
   const log: Record<string, unknown> = { rid };
+  const body = { read: false };
   try {
-    const resp = await answer(request, deps, maxBytes, rid, log);
+    const resp = await answer(request, deps, maxBytes, rid, log, body);
     log['errorCode'] = resp.errorCode;
     log['errcode'] = errcodeOf(resp);
     request.wxErrcode = typeof log['errcode'] === 'number' ? log['errcode'] : resp.errorCode;
@@ -54,14 +56,21 @@ async function handle(request: FastifyRequest, reply: FastifyReply, deps: CloudG
   } catch (e) {
     // A fault that drops the connection: the HTTP layer closes the socket.
     if (e instanceof ConnectionDropped) throw e;
+    // The client's pace or its vanished connection: the HTTP layer answers those (408, or nobody to answer).
+    if (e instanceof BodyTimeoutError || clientGone(e, request)) throw e;
+    // Answer only once the client has finished sending (it may not read a reply before), or close the connection.
+    if (!body.read && !(await drain(request, maxBytes))) reply.header('connection', 'close');
+    if (isWxError(e)) {
+      // A credential lock-out (45011): WeChat's errcode, inside a gateway reply like any WeChat error.
+      log['errcode'] = request.wxErrcode = e.errcode;
+      return reply.code(200).header('content-type', 'application/octet-stream').send(encodeCommOpenApiResp(wechatErrorResp(e, rid)));
+    }
     const error = e instanceof CloudGatewayError ? e : new CloudGatewayError('SYSTEM_ERROR');
     if (error !== e) logInternalError(request.log, e);
     const { code, message } = TCB_GATEWAY_ERRORS[error.kind];
     log['gatewayError'] = code;
     if (error.detail) log['detail'] = redact(error.detail);
     if (request.wxCall) request.wxCall.reason = `gateway ${code}: ${message}${error.detail ? ` (${error.detail})` : ''}`;
-    // Answer only once the client has finished sending (it may not read a reply before), or close the connection.
-    if (!(await drain(request, maxBytes))) reply.header('connection', 'close');
     return sendGatewayError(reply, error, rid);
   } finally {
     deps.logger.info({ ...log, ms: Date.now() - started }, 'cloud call');
@@ -69,14 +78,22 @@ async function handle(request: FastifyRequest, reply: FastifyReply, deps: CloudG
 }
 
 /** Authenticates, reads and checks the form, and runs the call; throws CloudGatewayError for the gateway's refusals. */
-async function answer(request: FastifyRequest, deps: CloudGatewayDeps, maxBytes: number, rid: string, log: Record<string, unknown>): Promise<CommOpenApiResp> {
+async function answer(
+  request: FastifyRequest,
+  deps: CloudGatewayDeps,
+  maxBytes: number,
+  rid: string,
+  log: Record<string, unknown>,
+  body: { read: boolean },
+): Promise<CommOpenApiResp> {
   const auth = await authenticateGatewayRequest(request, deps);
   Object.assign(log, { env: auth.env.env, appid: auth.env.appid });
   const call = request.wxCall;
   if (call) call.appid = auth.env.appid;
   continueBody(request.raw);
-  const form = await readGatewayForm(request.headers['content-type'], request.raw, { maxBytes, maxFieldBytes: MAX_TEXT_FIELD_BYTES });
-  auth.verifyBody(form);
+  const form = await readGatewayForm(request.headers['content-type'], requestBody(request), { maxBytes, maxFieldBytes: MAX_TEXT_FIELD_BYTES });
+  body.read = true;
+  await auth.verifyBody(form);
 
   if (textField(form, 'action') !== ACTION_OPEN_API) throw new CloudGatewayError('INVALID_PARAM', `action ${JSON.stringify(textField(form, 'action'))}`);
   const envName = textField(form, 'envname');

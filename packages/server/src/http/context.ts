@@ -3,6 +3,7 @@ import type { Clock, ControllableClock } from '../clock.ts';
 import type { ResolvedOptions } from '../config.ts';
 import type { ServerMetrics } from '../observability/metrics.ts';
 import type { AppRegistry } from '../services/apps.ts';
+import type { CredentialLimiter } from '../services/credential-limiter.ts';
 import type { CallLog } from '../services/call-log.ts';
 import type { FaultService } from '../services/emulator/faults.ts';
 import type { EmulatorSync } from '../services/emulator/sync.ts';
@@ -26,6 +27,8 @@ export interface ServerContext {
   readonly blobs: BlobStore;
   readonly state: StateStore;
   readonly adminKey: string;
+  /** Counts failed credential checks per app and client address (45011 past the limit). */
+  readonly credentials: CredentialLimiter;
   /** Brings the shared clock offset and faults up to date before each WeChat API call. */
   readonly emulator: EmulatorSync;
   readonly faults: FaultService;

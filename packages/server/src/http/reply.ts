@@ -19,11 +19,18 @@ export function jsonBytes(body: object): Buffer {
   return Buffer.from(JSON.stringify(body), 'utf8');
 }
 
-/** A WeChat error (a WxError or an ERRCODES entry): HTTP 200 and WeChat's envelope with this request's rid. */
-export function sendError(request: FastifyRequest, reply: FastifyReply, ctx: ServerContext, error: Pick<ErrcodeInfo, 'errcode' | 'errmsg'>): FastifyReply {
+/** A WeChat error (a WxError or an ERRCODES entry): WeChat's envelope with this request's rid, as HTTP 200 like every
+ * WeChat error; `status` only for HTTP-level trouble (docs/errcodes.md). */
+export function sendError(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  ctx: ServerContext,
+  error: Pick<ErrcodeInfo, 'errcode' | 'errmsg'>,
+  options: { status?: number } = {},
+): FastifyReply {
   request.wxErrcode = error.errcode;
   return reply
-    .code(200)
+    .code(options.status ?? 200)
     .header('content-type', jsonContentType(request, ctx))
     .send(jsonBytes(errorEnvelope(error, request.id)));
 }

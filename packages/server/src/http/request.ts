@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { parseJsonObject } from '@wxmedia/protocol';
 import { WxError } from '../errors.ts';
 import type { App } from '../services/apps.ts';
+import { requestBody } from './body.ts';
 import type { ServerContext } from './context.ts';
 import { bodyWithheld, continueBody } from './expect-continue.ts';
 import { applyFault } from './faults.ts';
@@ -14,6 +15,19 @@ export function queryParam(request: FastifyRequest, name: string): string | unde
   const q = request.query as Record<string, string | string[] | undefined>;
   const v = q[name];
   return Array.isArray(v) ? v[0] : v;
+}
+
+/** Errors with which a request's stream ends when its client resets or closes the connection mid-request. */
+const CONNECTION_LOST = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE']);
+
+/**
+ * True when `error` is the client's connection ending under the request, and that connection is indeed gone: the
+ * client's network, not a fault of the server (whose own connection errors, e.g. to Redis, leave the client's
+ * socket alive).
+ */
+export function clientGone(error: unknown, request: FastifyRequest): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code !== undefined && CONNECTION_LOST.has(code) && (request.raw.destroyed || request.raw.socket?.destroyed === true);
 }
 
 /** 43001/43002 unless the request uses one of `methods`. */
@@ -39,7 +53,7 @@ const JSON_BODY_LIMIT = 64 * 1024;
 /** Reads a small request body whole, as text. Undefined when it is over the limit (the rest is discarded). */
 export async function readSmallBody(request: FastifyRequest, limit = JSON_BODY_LIMIT): Promise<string | undefined> {
   continueBody(request.raw);
-  const it = request.raw[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const it = requestBody(request);
   const chunks: Buffer[] = [];
   let total = 0;
   for (let r = await it.next(); !r.done; r = await it.next()) {
@@ -76,14 +90,12 @@ export async function readJsonObject(
  */
 export async function drain(request: FastifyRequest, limit: number): Promise<boolean> {
   const raw = request.raw;
-  if (raw.readableEnded || raw.destroyed || bodyWithheld(raw)) return true;
-  return discard(raw[Symbol.asyncIterator]() as AsyncIterator<Buffer>, 0, limit);
+  const body = requestBody(request);
+  if (body.ended || raw.destroyed || bodyWithheld(raw)) return true;
+  return discard(body, 0, limit);
 }
 
-/**
- * Pulls and drops chunks until the end; false once more than `limit` bytes were seen in all. Iterated by hand:
- * leaving a for-await early would destroy the request, and with it the socket the reply must go out on.
- */
+/** Pulls and drops chunks until the end; false once more than `limit` bytes were seen in all, or on a failed read. */
 async function discard(it: AsyncIterator<Buffer>, seen: number, limit: number): Promise<boolean> {
   let total = seen;
   try {

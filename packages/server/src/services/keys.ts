@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ADMIN_KEY_FILE } from '@wxmedia/protocol';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../storage/file-modes.ts';
 import type { StateStore } from '../storage/state-store.ts';
 
 /**
@@ -30,11 +31,11 @@ export async function loadAdminKey(dataDir: string, configured: string | undefin
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
-  await mkdir(dataDir, { recursive: true });
+  await mkdir(dataDir, { recursive: true, mode: PRIVATE_DIR_MODE });
   const key = randomBytes(24).toString('base64url');
-  await writeFile(file, `${key}\n`, { mode: 0o600, flag: 'wx' }).catch(async (e: NodeJS.ErrnoException) => {
+  await writeFile(file, `${key}\n`, { mode: PRIVATE_FILE_MODE, flag: 'wx' }).catch(async (e: NodeJS.ErrnoException) => {
     if (e.code !== 'EEXIST') throw e;
   });
-  await chmod(file, 0o600);
+  await chmod(file, PRIVATE_FILE_MODE);
   return (await readFile(file, 'utf8')).trim();
 }

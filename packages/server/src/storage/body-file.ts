@@ -1,5 +1,6 @@
 import { open, rm } from 'node:fs/promises';
 import { BlobTooLargeError } from './blob-store.ts';
+import { PRIVATE_FILE_MODE } from './file-modes.ts';
 
 /**
  * Streams `body` to a new file, at most `maxBytes` (BlobTooLargeError past it, without reading further), and with
@@ -10,7 +11,7 @@ export async function writeBodyFile(
   body: AsyncIterable<Uint8Array>,
   options: { readonly maxBytes: number; readonly sync: boolean },
 ): Promise<number> {
-  const handle = await open(path, 'wx');
+  const handle = await open(path, 'wx', PRIVATE_FILE_MODE);
   let size = 0;
   try {
     try {

@@ -2,6 +2,7 @@ import { access, constants, mkdir, open, readdir, readFile, rm, stat, unlink } f
 import { join } from 'node:path';
 import { MEDIA_ID_PATTERN, mediaIdCreatedAt, parseJsonObject } from '@wxmedia/protocol';
 import type { BlobInfo, BlobStats, BlobStore, BlobWriteMeta, ByteRange, OpenedBlob, StagedBlob } from './blob-store.ts';
+import { PRIVATE_DIR_MODE } from './file-modes.ts';
 import { writeBodyFile } from './body-file.ts';
 import { FsStagedBlob, SIDECAR } from './fs-staged-blob.ts';
 import { HOUR_BUCKET_NAME, HOUR_SECONDS, hourBucketName, hourBucketStart, newestIdFirst } from './hour-bucket.ts';
@@ -37,8 +38,8 @@ export class FsBlobStore implements BlobStore {
   }
 
   async init(): Promise<void> {
-    await mkdir(this.#media, { recursive: true });
-    await mkdir(this.#staging, { recursive: true });
+    await mkdir(this.#media, { recursive: true, mode: PRIVATE_DIR_MODE });
+    await mkdir(this.#staging, { recursive: true, mode: PRIVATE_DIR_MODE });
     // What a dead process left in staging never committed (a crash, a kill -9). Several processes may share this
     // directory (--workers): a live one's uploads in flight are not leftovers.
     const leftovers = (await readdir(this.#staging)).filter(isLeftover);

@@ -1,5 +1,6 @@
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './file-modes.ts';
 import type { BlobInfo, BlobWriteMeta } from './blob-store.ts';
 import { StagedOnce } from './staged-once.ts';
 
@@ -49,7 +50,7 @@ export class FsStagedBlob extends StagedOnce {
       id,
     };
     const sidecarPath = `${dataPath}${SIDECAR}`;
-    const handle = await open(sidecarPath, 'w');
+    const handle = await open(sidecarPath, 'w', PRIVATE_FILE_MODE);
     try {
       await handle.writeFile(JSON.stringify(info));
       await handle.sync();
@@ -57,7 +58,7 @@ export class FsStagedBlob extends StagedOnce {
       await handle.close();
     }
     // A new bucket directory must itself be durable in media/, or the renamed files could vanish with it.
-    if ((await mkdir(bucket, { recursive: true })) !== undefined) await syncDir(media);
+    if ((await mkdir(bucket, { recursive: true, mode: PRIVATE_DIR_MODE })) !== undefined) await syncDir(media);
     const target = join(bucket, id);
     await rename(sidecarPath, `${target}${SIDECAR}`);
     await rename(dataPath, target); // the commit point

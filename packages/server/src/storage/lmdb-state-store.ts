@@ -1,11 +1,15 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname, extname, join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './file-modes.ts';
 import type { StateStore, StateWriteOptions } from './state-store.ts';
 import { nextCounterValue } from './state-counter.ts';
 
 export interface LmdbStateStoreOptions {
-  /** The database file, e.g. `<data dir>/state.mdb` (lmdb adds `<path>-lock` beside it). Its directory is created. */
+  /**
+   * With an extension, the database file (e.g. `<dir>/state.mdb`, lmdb adds `<path>-lock` beside it); without one,
+   * a directory holding `data.mdb` and `lock.mdb` (e.g. `<data dir>/state`). Missing directories are created.
+   */
   readonly path: string;
   /** How often keys past their TTL are removed from disk, in ms (default 60 000). Reads never return them anyway. */
   readonly purgeIntervalMs?: number;
@@ -39,8 +43,10 @@ export class LmdbStateStore implements StateStore {
   #closing: Promise<void> | undefined;
 
   constructor(options: LmdbStateStoreOptions) {
-    mkdirSync(dirname(options.path), { recursive: true });
-    this.#root = open({ path: options.path, maxDbs: 2 });
+    createPrivateFiles(options.path);
+    // eventTurnBatching off: with it, lmdb starts each batch with a promise of its own that nothing awaits, and a
+    // failed commit (ENOSPC) rejects it — an unhandled rejection that ends the process.
+    this.#root = open({ path: options.path, maxDbs: 2, eventTurnBatching: false });
     this.#values = this.#root.openDB<string, string>({ name: 'values', encoding: 'string' });
     this.#expiry = this.#root.openDB<string, [number, string]>({ name: 'expiry', encoding: 'string' });
     this.#timer = setInterval(() => void this.#purgeInBackground(), options.purgeIntervalMs ?? DEFAULT_PURGE_INTERVAL_MS);
@@ -68,7 +74,7 @@ export class LmdbStateStore implements StateStore {
   async delete(key: string): Promise<boolean> {
     return this.#write(() => {
       const existed = this.#live(key) !== undefined;
-      void this.#values.remove(key);
+      this.#values.removeSync(key);
       return existed;
     });
   }
@@ -114,10 +120,10 @@ export class LmdbStateStore implements StateStore {
           // The index may be stale (the key was rewritten since): remove the key only if this is still its expiry.
           const raw = this.#values.get(key);
           if (raw !== undefined && decode(raw).expiresAt === expiresAt) {
-            void this.#values.remove(key);
+            this.#values.removeSync(key);
             count += 1;
           }
-          void this.#expiry.remove(indexKey);
+          this.#expiry.removeSync(indexKey);
         }
         return count;
       });
@@ -133,15 +139,19 @@ export class LmdbStateStore implements StateStore {
 
   /** Runs `action` in one LMDB write transaction and resolves once it is durable. */
   async #write<T>(action: () => T): Promise<T> {
-    const result = await this.#root.transaction(action);
-    await this.#root.flushed;
-    return result;
+    try {
+      const result = await this.#root.transaction(action);
+      await this.#root.flushed;
+      return result;
+    } catch (error) {
+      throw await explainCommitError(error);
+    }
   }
 
   /** Only inside #write. */
   #put(key: string, value: string, expiresAt: number | undefined): void {
-    void this.#values.put(key, encode({ value, expiresAt }));
-    if (expiresAt !== undefined) void this.#expiry.put([expiresAt, key], '');
+    this.#values.putSync(key, encode({ value, expiresAt }));
+    if (expiresAt !== undefined) this.#expiry.putSync([expiresAt, key], '');
   }
 
   #live(key: string): Entry | undefined {
@@ -177,4 +187,32 @@ function decode(raw: string): Entry {
   const bar = raw.indexOf('|');
   const head = raw.slice(0, bar);
   return { value: raw.slice(bar + 1), expiresAt: head === '' ? undefined : Number(head) };
+}
+
+/**
+ * lmdb rejects a failed commit (e.g. ENOSPC when the file must grow on a full disk) with a generic "Commit failed"
+ * Error whose `commitError` is a second, shared promise rejected with the cause. Nothing else awaits that promise:
+ * observe it here (or the process dies of an unhandled rejection) and name the cause, which the log line needs.
+ * The write itself rolled back: the next one, once space is back, succeeds.
+ */
+async function explainCommitError(error: unknown): Promise<unknown> {
+  const pending = (error as { commitError?: unknown } | undefined)?.commitError;
+  if (!(pending instanceof Promise)) return error;
+  // lmdb rejects it in the same callback as the commit, so it has settled by now; never wait on it for long.
+  const cause: unknown = await Promise.race([pending.then(() => undefined, (e: unknown) => e), new Promise((r) => setImmediate(r, undefined))]);
+  if (!(cause instanceof Error)) return error;
+  return new Error(`state store write failed: ${cause.message}`, { cause });
+}
+
+/** The lmdb files, made beforehand with owner-only modes (lmdb itself creates them 0664 less the umask). */
+function createPrivateFiles(path: string): void {
+  const subdir = extname(path) === '';
+  const dir = subdir ? path : dirname(path);
+  mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  const files = subdir ? [join(path, 'data.mdb'), join(path, 'lock.mdb')] : [path, `${path}-lock`];
+  for (const file of files) {
+    // An empty file is a new environment to lmdb; an existing one keeps its contents and only loses wider modes.
+    closeSync(openSync(file, 'a', PRIVATE_FILE_MODE));
+    chmodSync(file, PRIVATE_FILE_MODE);
+  }
 }

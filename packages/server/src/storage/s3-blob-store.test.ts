@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { MEDIA_FORMATS, mintMediaId } from '@wxmedia/protocol';
 import { startS3rver, type LocalS3 } from '../../../../test/helpers/s3rver.ts';

@@ -14,6 +14,7 @@ import {
 import { MEDIA_ID_PATTERN, mediaIdCreatedAt } from '@wxmedia/protocol';
 import type { BlobInfo, BlobStats, BlobStore, BlobWriteMeta, ByteRange, OpenedBlob, StagedBlob } from './blob-store.ts';
 import { writeBodyFile } from './body-file.ts';
+import { PRIVATE_DIR_MODE } from './file-modes.ts';
 import { HOUR_BUCKET_NAME, HOUR_SECONDS, hourBucketName, hourBucketStart, newestIdFirst } from './hour-bucket.ts';
 import { isLeftover, processFileName } from './process-files.ts';
 import { fromObjectMetadata, isNotFound } from './s3-object-meta.ts';
@@ -85,7 +86,7 @@ export class S3BlobStore implements BlobStore {
   }
 
   async init(): Promise<void> {
-    await mkdir(this.#spoolDir, { recursive: true });
+    await mkdir(this.#spoolDir, { recursive: true, mode: PRIVATE_DIR_MODE });
     // Spool files of a dead process (or of this store before a restart) belong to uploads that never committed.
     const leftovers = (await readdir(this.#spoolDir)).filter(isLeftover);
     await Promise.all(leftovers.map((name) => rm(join(this.#spoolDir, name), { recursive: true, force: true })));

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { PATHS, uploadReplyFields } from '@wxmedia/protocol';
 import { WxError } from '../../errors.ts';
+import { requestBody } from '../body.ts';
 import type { ServerContext } from '../context.ts';
 import { continueBody } from '../expect-continue.ts';
 import { MultipartError, boundaryOf, parseMultipart, type MultipartPart } from '../multipart.ts';
@@ -79,7 +80,7 @@ interface BoundedBody {
 }
 
 function boundedBody(request: FastifyRequest, limit: number): BoundedBody {
-  const source = request.raw[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const source = requestBody(request);
   let total = 0;
   let ended = false;
   const pull = async (): Promise<Buffer | undefined> => {

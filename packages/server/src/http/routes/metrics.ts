@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { METRICS_PATH } from '@wxmedia/protocol';
-import { hasAdminKey } from '../admin-key.ts';
+import { checkAdminKey } from '../admin-key.ts';
 import type { ServerContext } from '../context.ts';
 
 /**
@@ -11,7 +11,13 @@ export function metricsRoute(app: FastifyInstance, ctx: ServerContext): void {
   if (ctx.options.metrics === 'off') return;
   app.get(METRICS_PATH, async (request, reply) => {
     if (ctx.options.metrics === 'admin') {
-      if (!hasAdminKey(request, ctx.adminKey)) {
+      const key = await checkAdminKey(request, ctx);
+      if (key === 'locked') {
+        request.wxErrcode = 429;
+        reply.header('retry-after', String(ctx.credentials.secondsLeft()));
+        return reply.code(429).header('content-type', 'text/plain; charset=utf-8').send('too many wrong admin keys from this address: retry next minute\n');
+      }
+      if (key === 'wrong') {
         request.wxErrcode = 401;
         return reply.code(401).header('www-authenticate', 'Bearer').header('content-type', 'text/plain; charset=utf-8').send('admin key missing or wrong\n');
       }

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { hasAdminKey } from '../../admin-key.ts';
+import { checkAdminKey } from '../../admin-key.ts';
+import { BodyTimeoutError } from '../../body.ts';
+import { clientGone } from '../../request.ts';
 import type { ServerContext } from '../../context.ts';
 import { appRoutes } from './apps.ts';
 import { callRoutes } from './calls.ts';
@@ -18,12 +20,18 @@ import { resetRoute } from './reset.ts';
 export async function adminRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void> {
   await app.register(async (admin) => {
     admin.addHook('onRequest', async (request) => {
-      if (!hasAdminKey(request, ctx.adminKey)) {
-        throw new AdminError('UNAUTHORIZED');
+      const key = await checkAdminKey(request, ctx);
+      if (key === 'locked') {
+        const error = new AdminError('TOO_MANY_WRONG_KEYS');
+        error.retryAfterSeconds = ctx.credentials.secondsLeft();
+        throw error;
       }
+      if (key === 'wrong') throw new AdminError('UNAUTHORIZED');
     });
     admin.setErrorHandler((error, request, reply) => {
       if (error instanceof AdminError) return sendAdminError(request, reply, error);
+      // A client too slow or gone: the HTTP layer's error handler answers those (408, or nobody) as the client's.
+      if (error instanceof BodyTimeoutError || clientGone(error, request)) throw error;
       logInternalError(request.log, error);
       return sendAdminError(request, reply, new AdminError('INTERNAL'));
     });

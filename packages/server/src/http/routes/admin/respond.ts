@@ -13,6 +13,7 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 /** The one renderer of admin errors: the HTTP status, WeChat's envelope with the rid, and the error's name. */
 export function sendAdminError(request: FastifyRequest, reply: FastifyReply, error: AdminError): FastifyReply {
   request.wxErrcode = error.errcode;
+  if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
   return reply
     .code(error.status)
     .header('content-type', JSON_TYPE)
