@@ -73,6 +73,11 @@ describe('serve settings', () => {
       assert.equal(resolveServeSettings({}, {}).server.allowSharedDataDir, false);
       assert.throws(() => resolveServeSettings({ maxConnections: 'many' }, {}), (e: Error) => e instanceof CliError && /--max-connections "many"/.test(e.message));
       assert.throws(() => resolveServeSettings({}, { WXMEDIA_IDLE_TIMEOUT: '' }), /--idle-timeout "" must be a number/);
+      // The file's timeouts go to the server whole, so that it names a key it does not know (config.ts).
+      await writeFile(file, JSON.stringify({ timeouts: { idleSeconds: 5, headerSeconds: 1 } }));
+      assert.deepEqual(resolveServeSettings({ config: file }, {}).server.timeouts, { idleSeconds: 5, headerSeconds: 1 });
+      await writeFile(file, JSON.stringify({ timeouts: 5 }));
+      assert.throws(() => resolveServeSettings({ config: file }, {}), /config key "timeouts" must be an object/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -44,7 +44,7 @@ describe('resolveOptions', () => {
     refuses({ cloudEnvs: [{ env: 'dev', appid: 'wx1', secretId: 'AKID', secretKey: 'has a space secret-value' }] }, /^(?!.*secret-value).*secretKey must be/);
   });
 
-  it('checks contentTypes, maxBytes and dailyQuotas, naming an unknown key', () => {
+  it('checks contentTypes, maxBytes, dailyQuotas and timeouts, naming an unknown key', () => {
     assert.equal(resolveOptions({ dataDir: '/tmp/unused', contentTypes: { media: 'application/json' } }).contentTypes.media, 'application/json');
     refuses({ contentTypes: { media: 'json' } }, /contentTypes\.media must be a media type/);
     refuses({ contentTypes: { api: 'text/plain\r\nX-Evil: 1' } }, /contentTypes\.api must be a media type/);
@@ -52,5 +52,6 @@ describe('resolveOptions', () => {
     refuses({ maxBytes: { picture: 1 } }, /maxBytes has no "picture": it takes image, voice, video, thumb/);
     refuses({ maxBytes: { image: 0 } }, /size limit of image must be a positive integer/);
     refuses({ dailyQuotas: { '/cgi-bin/nope': 1 } }, /dailyQuotas has no "\/cgi-bin\/nope"/);
+    refuses({ timeouts: { headerSeconds: 1 } }, /timeouts has no "headerSeconds": it takes headersSeconds, idleSeconds, minBodyBytesPerSecond/);
   });
 });
