@@ -5,7 +5,7 @@ import type { BlobInfo, BlobStats, BlobStore, BlobWriteMeta, ByteRange, OpenedBl
 import { PRIVATE_DIR_MODE } from './file-modes.ts';
 import { writeBodyFile } from './body-file.ts';
 import { FsStagedBlob, SIDECAR } from './fs-staged-blob.ts';
-import { HOUR_BUCKET_NAME, HOUR_SECONDS, hourBucketName, hourBucketStart, newestIdFirst } from './hour-bucket.ts';
+import { HOUR_BUCKET_NAME, HOUR_SECONDS, hourBucketName, hourBucketStart, listNewestFirst } from './hour-bucket.ts';
 import { isLeftover, processFileName } from './process-files.ts';
 
 export interface FsBlobStoreOptions {
@@ -13,8 +13,8 @@ export interface FsBlobStoreOptions {
   readonly dir: string;
 }
 
-/** Sidecars read at once by list(): enough to hide latency, few enough to keep file descriptors bounded. */
-const LIST_READ_BATCH = 16;
+/** Files stats() reads at once: enough to hide latency, few enough to keep file descriptors bounded. */
+const STATS_READ_BATCH = 16;
 
 /**
  * The default BlobStore: plain files under the data directory.
@@ -93,23 +93,14 @@ export class FsBlobStore implements BlobStore {
   }
 
   async list(options: { appid?: string; limit: number }): Promise<BlobInfo[]> {
-    const found: BlobInfo[] = [];
-    if (options.limit <= 0) return found;
-    const buckets = (await this.#buckets()).sort().reverse();
-    for (const bucket of buckets) {
-      const dir = join(this.#media, bucket);
-      const ids = committedIds(await readdirIfPresent(dir)).sort(newestIdFirst);
-      for (let i = 0; i < ids.length; i += LIST_READ_BATCH) {
-        const batch = ids.slice(i, i + LIST_READ_BATCH);
-        const infos = await Promise.all(batch.map((id) => readSidecar(join(dir, `${id}${SIDECAR}`))));
-        for (const info of infos) {
-          if (info === undefined || (options.appid !== undefined && info.appid !== options.appid)) continue;
-          found.push(info);
-          if (found.length >= options.limit) return found;
-        }
-      }
-    }
-    return found;
+    return listNewestFirst(
+      {
+        buckets: () => this.#buckets(),
+        idsIn: async (bucket) => committedIds(await readdirIfPresent(join(this.#media, bucket))),
+        info: (bucket, id) => readSidecar(join(this.#media, bucket, `${id}${SIDECAR}`)),
+      },
+      options,
+    );
   }
 
   async delete(id: string): Promise<boolean> {
@@ -127,8 +118,8 @@ export class FsBlobStore implements BlobStore {
     for (const bucket of await this.#buckets()) {
       const dir = join(this.#media, bucket);
       const ids = committedIds(await readdirIfPresent(dir));
-      for (let i = 0; i < ids.length; i += LIST_READ_BATCH) {
-        const sizes = await Promise.all(ids.slice(i, i + LIST_READ_BATCH).map((id) => this.size(id)));
+      for (let i = 0; i < ids.length; i += STATS_READ_BATCH) {
+        const sizes = await Promise.all(ids.slice(i, i + STATS_READ_BATCH).map((id) => this.size(id)));
         for (const size of sizes) {
           if (size === undefined) continue;
           count += 1;

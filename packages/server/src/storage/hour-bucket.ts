@@ -1,4 +1,5 @@
 import { mediaIdCreatedAt } from '@wxmedia/protocol';
+import type { BlobInfo } from './blob-store.ts';
 
 /**
  * Blobs are laid out by the UTC hour of their created_at (written in the id), in the filesystem store and the S3
@@ -23,4 +24,37 @@ export function hourBucketStart(name: string): number {
 /** Sort order of listings: newest created_at first (read from the ids), then by id so the order is stable. */
 export function newestIdFirst(a: string, b: string): number {
   return (mediaIdCreatedAt(b) ?? 0) - (mediaIdCreatedAt(a) ?? 0) || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+/** Blobs a listing looks up at once (sidecars read, HeadObject requests): enough to hide latency, few enough to
+ * keep file descriptors and connections bounded. */
+const LIST_BATCH = 16;
+
+/**
+ * BlobStore.list as both stores walk it: hour buckets newest first, the ids in each newest first, looked up a batch
+ * at a time (a lookup answers undefined for a blob deleted or swept since the listing), kept when of `appid` (or
+ * any app), until `limit` are found.
+ */
+export async function listNewestFirst(
+  store: {
+    readonly buckets: () => Promise<string[]>;
+    readonly idsIn: (bucket: string) => Promise<string[]>;
+    readonly info: (bucket: string, id: string) => Promise<BlobInfo | undefined>;
+  },
+  options: { readonly appid?: string; readonly limit: number },
+): Promise<BlobInfo[]> {
+  const found: BlobInfo[] = [];
+  if (options.limit <= 0) return found;
+  for (const bucket of (await store.buckets()).sort().reverse()) {
+    const ids = (await store.idsIn(bucket)).sort(newestIdFirst);
+    for (let i = 0; i < ids.length; i += LIST_BATCH) {
+      const infos = await Promise.all(ids.slice(i, i + LIST_BATCH).map((id) => store.info(bucket, id)));
+      for (const info of infos) {
+        if (info === undefined || (options.appid !== undefined && info.appid !== options.appid)) continue;
+        found.push(info);
+        if (found.length >= options.limit) return found;
+      }
+    }
+  }
+  return found;
 }

@@ -15,7 +15,7 @@ import { MEDIA_ID_PATTERN, mediaIdCreatedAt } from '@wxmedia/protocol';
 import type { BlobInfo, BlobStats, BlobStore, BlobWriteMeta, ByteRange, OpenedBlob, StagedBlob } from './blob-store.ts';
 import { writeBodyFile } from './body-file.ts';
 import { PRIVATE_DIR_MODE } from './file-modes.ts';
-import { HOUR_BUCKET_NAME, HOUR_SECONDS, hourBucketName, hourBucketStart, newestIdFirst } from './hour-bucket.ts';
+import { HOUR_BUCKET_NAME, HOUR_SECONDS, hourBucketName, hourBucketStart, listNewestFirst } from './hour-bucket.ts';
 import { isLeftover, processFileName } from './process-files.ts';
 import { fromObjectMetadata, isNotFound } from './s3-object-meta.ts';
 import { exactRange } from './s3-range.ts';
@@ -43,8 +43,6 @@ const MIN_PART_SIZE = 5 * MiB;
 const DEFAULT_PART_SIZE = 16 * MiB;
 const DEFAULT_MULTIPART_THRESHOLD = 64 * MiB;
 const SINGLE_PUT_MAX = 5 * 1024 * MiB;
-/** HeadObject requests in flight at once when list() reads metadata. */
-const LIST_HEAD_BATCH = 16;
 /** DeleteObjects takes at most 1000 keys per request. */
 const DELETE_BATCH = 1000;
 
@@ -152,22 +150,7 @@ export class S3BlobStore implements BlobStore {
   }
 
   async list(options: { appid?: string; limit: number }): Promise<BlobInfo[]> {
-    const found: BlobInfo[] = [];
-    if (options.limit <= 0) return found;
-    const hours = (await this.#hours()).sort().reverse();
-    for (const hour of hours) {
-      const ids = (await this.#idsIn(hour)).sort(newestIdFirst);
-      for (let i = 0; i < ids.length; i += LIST_HEAD_BATCH) {
-        const infos = await Promise.all(ids.slice(i, i + LIST_HEAD_BATCH).map((id) => this.info(id)));
-        for (const info of infos) {
-          // Absent: deleted or swept between the listing and the HEAD.
-          if (info === undefined || (options.appid !== undefined && info.appid !== options.appid)) continue;
-          found.push(info);
-          if (found.length >= options.limit) return found;
-        }
-      }
-    }
-    return found;
+    return listNewestFirst({ buckets: () => this.#hours(), idsIn: (hour) => this.#idsIn(hour), info: (_hour, id) => this.info(id) }, options);
   }
 
   async delete(id: string): Promise<boolean> {
