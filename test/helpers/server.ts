@@ -83,6 +83,11 @@ export type StartServerOptions = Partial<Omit<ServerOptions, 'apps' | 'clock' | 
   readonly apps?: readonly TestApp[];
   /** E.g. an OffsetClock, for a server that runs with real time (and that the admin API may still move). */
   readonly clock?: ControllableClock;
+  /**
+   * Back ends by registry name (storage.ts) instead of the run's choice, for a test about one of them: e.g.
+   * `{ blob: 'file', state: 'lmdb' }` for what the server writes under its data directory.
+   */
+  readonly backends?: { readonly blob?: string; readonly state?: string };
 };
 
 const EVERYTHING = 1_000_000;
@@ -92,8 +97,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<InP
   const dataDir = options.dataDir ?? own!.path;
   const apps = options.apps ?? TEST_APPS;
   const clock = options.clock ?? new ManualClock(TEST_START_MS);
-  const chosenState = options.stateStore ? undefined : await chosenStateBackend({ dataDir });
-  const chosenBlob = options.blobStore ? undefined : await chosenBlobBackend({ dataDir });
+  const chosenState = options.stateStore ? undefined : await chosenStateBackend({ dataDir }, options.backends?.state);
+  const chosenBlob = options.blobStore ? undefined : await chosenBlobBackend({ dataDir }, options.backends?.blob);
   // The test's own look at the blobs: a handle on the chosen back end's storage, or the store the test gave.
   const blob: Pick<TestBlobBackend, 'store' | 'leftovers'> = chosenBlob ?? { store: options.blobStore!, leftovers: async () => [] };
   let logText = '';
@@ -111,8 +116,9 @@ export async function startServer(options: StartServerOptions = {}): Promise<InP
   let server: WxMediaServer;
   let url: string;
   try {
+    const { backends: _backends, ...serverOptions } = options;
     server = await createServer({
-      ...options,
+      ...serverOptions,
       dataDir,
       apps,
       clock,

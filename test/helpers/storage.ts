@@ -111,14 +111,20 @@ function choose(env: NodeJS.ProcessEnv, variable: string, registry: Readonly<Rec
   return name;
 }
 
-/** A fresh blob store of the kind this run chose, for one server. */
-export function chosenBlobBackend(ctx: BackendContext): Promise<TestBlobBackend> {
-  return BLOB_BACKENDS[chosenBackends().blob]!(ctx);
+/** A fresh blob store of the kind this run chose (or the one named, for a test about it), for one server. */
+export function chosenBlobBackend(ctx: BackendContext, name = chosenBackends().blob): Promise<TestBlobBackend> {
+  return backend(BLOB_BACKENDS, name)(ctx);
 }
 
-/** A fresh state store of the kind this run chose, for one server. */
-export function chosenStateBackend(ctx: BackendContext): Promise<TestStateBackend> {
-  return STATE_BACKENDS[chosenBackends().state]!(ctx);
+/** A fresh state store of the kind this run chose (or the one named, for a test about it), for one server. */
+export function chosenStateBackend(ctx: BackendContext, name = chosenBackends().state): Promise<TestStateBackend> {
+  return backend(STATE_BACKENDS, name)(ctx);
+}
+
+function backend<T>(registry: Readonly<Record<string, T>>, name: string): T {
+  const factory = registry[name];
+  if (factory === undefined) throw new Error(`no test back end ${name}; the registry has ${Object.keys(registry).join(', ')}`);
+  return factory;
 }
 
 // One s3rver per test process while any server uses it (an open server would keep the process alive), pointed to

@@ -22,7 +22,8 @@ describe('a full disk under the data directory', { skip }, () => {
   const log = logOf({ logs: () => s?.logs() ?? '' });
 
   before(async () => {
-    s = await startServer({ dataDir: join(disk.path, 'data'), logLevel: 'info' });
+    // The disk under the data directory: the filesystem blob store and LMDB, whatever the run chose.
+    s = await startServer({ dataDir: join(disk.path, 'data'), logLevel: 'info', backends: { blob: 'file', state: 'lmdb' } });
   });
   after(async () => {
     await s?.stop();

@@ -45,7 +45,8 @@ describe('data directory permissions', { skip }, () => {
 
   it('a new data directory is 0700, and every directory in it 0700 and every file 0600, LMDB files included', async () => {
     const dataDir = join(root.path, 'fresh', 'data');
-    const s = await startServer({ dataDir });
+    // What the server writes under its data directory: the filesystem blob store and LMDB, whatever the run chose.
+    const s = await startServer({ dataDir, backends: { blob: 'file', state: 'lmdb' } });
     try {
       const uploaded = await uploadMedia(s.url, await s.token(), { filename: 'a.jpg', bytes: jpeg() });
       assert.equal(uploaded.errcode, 0);
