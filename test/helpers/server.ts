@@ -167,6 +167,8 @@ export interface CliServer {
   kill9(): Promise<void>;
   /** SIGTERM (graceful), then SIGKILL if it has not exited after `graceMs`; waits for exit. */
   stop(graceMs?: number): Promise<void>;
+  /** Everything it printed so far, stdout and stderr (the log, when `--log-level` is given in `args`). */
+  output(): string;
 }
 
 export interface StartCliOptions {
@@ -193,10 +195,12 @@ export async function startCli(options: StartCliOptions): Promise<CliServer> {
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => {
     child.once('exit', (code, signal) => res({ code, signal }));
   });
+  // Kept whole (the pipes stay drained, so the child never blocks on a full one); tests log little.
   let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const url = await new Promise<string>((res, rej) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
+    const onData = () => {
       const m = /wxmedia listening on (http:\/\/\S+)/.exec(output);
       if (m) {
         child.stdout!.off('data', onData);
@@ -204,12 +208,8 @@ export async function startCli(options: StartCliOptions): Promise<CliServer> {
       }
     };
     child.stdout!.on('data', onData);
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     void exited.then(({ code, signal }) => rej(new Error(`wxmedia serve exited (${code ?? signal}) before listening:\n${output}`)));
   });
-  // Keep the pipes drained so the child never blocks on a full pipe.
-  child.stdout!.resume();
-  child.stderr!.resume();
   await waitHealthy(url);
 
   let gone = false;
@@ -229,6 +229,7 @@ export async function startCli(options: StartCliOptions): Promise<CliServer> {
       signal('SIGKILL');
       await exited;
     },
+    output: () => output,
     async stop(graceMs = 10_000) {
       if (gone) return;
       signal('SIGTERM');

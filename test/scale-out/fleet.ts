@@ -10,7 +10,7 @@
  * signing key is not given: the instances share the one kept in the state store.
  */
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LocalS3 } from '../helpers/s3rver.ts';
 import { startCli, tempDir, TEST_APPS, type CliServer } from '../helpers/server.ts';
@@ -105,4 +105,23 @@ export async function stableToken(url: string, forceRefresh = false): Promise<{ 
     body: JSON.stringify({ grant_type: 'client_credential', appid: APP!.appid, secret: APP!.secret, force_refresh: forceRefresh }),
   });
   return (await r.json()) as { access_token?: string; expires_in?: number; errcode?: number };
+}
+
+/**
+ * The worker processes of `wxmedia serve --workers N` (the children of its primary, from /proc). Which worker
+ * answered a request is not exposed over HTTP: tests that need it read the pid in the request's log line.
+ */
+export async function workerPids(primaryPid: number): Promise<Set<number>> {
+  const children = (await readFile(`/proc/${primaryPid}/task/${primaryPid}/children`, 'utf8')).trim().split(/\s+/).filter(Boolean);
+  return new Set(children.map(Number));
+}
+
+/** Until the primary runs `count` workers, none of them in `gone` (a replacement after a kill); the current set. */
+export async function waitForWorkers(primaryPid: number, count: number, gone: ReadonlySet<number> = new Set()): Promise<Set<number>> {
+  let pids = await workerPids(primaryPid);
+  for (let i = 0; i < 100 && (pids.size !== count || [...gone].some((p) => pids.has(p))); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    pids = await workerPids(primaryPid);
+  }
+  return pids;
 }

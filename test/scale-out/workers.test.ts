@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { ERRCODES } from '@wxmedia/protocol';
 import { png } from '../helpers/images.ts';
 import { fetchToken, startCli, tempDir, uploadMedia, type CliServer } from '../helpers/server.ts';
-import { APP, getErrcode, stableToken } from './fleet.ts';
+import { APP, getErrcode, stableToken, waitForWorkers, workerPids } from './fleet.ts';
 
 const GET_QUOTA = 30;
 const ADMIN_KEY = 'workers-test-admin-key';
@@ -33,15 +33,10 @@ describe('wxmedia serve --workers 2 on embedded storage', () => {
     await data?.cleanup();
   });
 
-  async function workerPids(): Promise<Set<number>> {
-    // The access log is silent here; the pid of whoever answered is not exposed, so ask /proc for the children.
-    const { readFile } = await import('node:fs/promises');
-    const children = (await readFile(`/proc/${server.pid}/task/${server.pid}/children`, 'utf8')).trim().split(/\s+/).filter(Boolean);
-    return new Set(children.map(Number));
-  }
+  const workers = () => workerPids(server.pid);
 
   it('runs two workers, and media uploaded through one is served through any', async () => {
-    assert.equal((await workerPids()).size, 2);
+    assert.equal((await workers()).size, 2);
     const token = await fetchToken(server.url, APP!);
     const media: string[] = [];
     for (let i = 0; i < 6; i++) {
@@ -79,14 +74,10 @@ describe('wxmedia serve --workers 2 on embedded storage', () => {
   });
 
   it('a worker killed with -9 is replaced, and the service goes on', async () => {
-    const before = await workerPids();
+    const before = await workers();
     const victim = [...before][0]!;
     process.kill(victim, 'SIGKILL');
-    let after = before;
-    for (let i = 0; i < 100 && (after.has(victim) || after.size < 2); i++) {
-      await sleep(100);
-      after = await workerPids();
-    }
+    const after = await waitForWorkers(server.pid, 2, new Set([victim]));
     assert.ok(!after.has(victim) && after.size === 2, `workers before ${[...before]}, after ${[...after]}`);
     const token = await fetchToken(server.url, APP!);
     for (let i = 0; i < 4; i++) {

@@ -3,22 +3,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MemoryStateStore } from '@wxmedia/server';
 import { png } from '../helpers/images.ts';
+import { sample } from '../helpers/metrics.ts';
 import { APP, startServer } from '../helpers/server.ts';
 
 const PNG_1X1 = png();
-
-/** The value of one sample line, e.g. `wxmedia_requests_total{api="/cgi-bin/media/get",channel="https",errcode="40007"}`. */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name)) continue;
-    const rest = line.slice(name.length);
-    const m = /^(\{[^}]*\})? (\S+)$/.exec(rest);
-    if (!m) continue;
-    const got = Object.fromEntries([...(m[1] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
-    if (Object.entries(labels).every(([k, v]) => got[k] === v)) return Number(m[2]);
-  }
-  return undefined;
-}
 
 /** A state store whose increments fail while `failing` is set (a Redis gone away, say). */
 class FlakyStateStore extends MemoryStateStore {

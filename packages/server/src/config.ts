@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import type { Logger } from 'pino';
 import { DEFAULT_DAILY_QUOTAS, MEDIA_TYPE_RULES, type AppKind, type MediaType, type QuotaPath } from '@wxmedia/protocol';
 import type { Clock } from './clock.ts';
@@ -86,8 +87,14 @@ export interface ServerOptions {
   readonly publicUrl?: string;
   /** GET /metrics access (default `public`: scrapers usually reach it on a network path of their own). */
   readonly metrics?: MetricsAccess;
-  /** How many recent WeChat API calls each instance keeps for the calls record (default 1000). */
+  /** How many recent WeChat API calls each instance keeps for the calls record (default 1000; per worker under clusterWorker). */
   readonly recentCalls?: number;
+  /**
+   * This server is one worker of a node:cluster whose primary runs startClusterHub() (as `wxmedia serve --workers N`
+   * does): GET /metrics answers with every worker's metrics aggregated, and the recent calls (listing, lookup by
+   * rid, live stream, per-minute figures, reset) span every worker, through the cluster's IPC channel. Default false.
+   */
+  readonly clusterWorker?: boolean;
   /**
    * Key that signs media ids and tokens. Instances sharing storage must share it. Default: generated once and kept
    * in the state store.
@@ -135,6 +142,7 @@ export interface ResolvedOptions {
   readonly timeTravel: boolean;
   readonly metrics: MetricsAccess;
   readonly recentCalls: number;
+  readonly clusterWorker: boolean;
   readonly videoGet: 'url' | 'bytes';
   readonly publicUrl: string | undefined;
   readonly signingKey: string | undefined;
@@ -206,6 +214,8 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
   }
   const recentCalls = options.recentCalls ?? DEFAULT_CALL_LOG_SIZE;
   positiveInt(recentCalls, 'recentCalls');
+  const clusterWorker = options.clusterWorker ?? false;
+  if (clusterWorker && !cluster.isWorker) throw new ConfigError('clusterWorker: this process is not a worker of node:cluster (its primary runs startClusterHub())');
   const blobStore: BlobStoreSpec =
     typeof options.blobStore === 'object' ? { kind: 'given', store: options.blobStore } : spec(parseBlobStoreSpec, options.blobStore ?? 'file');
   // An ephemeral server keeps its state in memory unless told otherwise.
@@ -223,6 +233,7 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     timeTravel: options.timeTravel ?? false,
     metrics,
     recentCalls,
+    clusterWorker,
     videoGet,
     publicUrl: options.publicUrl,
     signingKey: options.signingKey,

@@ -1,4 +1,5 @@
 export { createServer, type WxMediaServer } from './server.ts';
+export { startClusterHub, type ClusterHub } from './cluster/hub.ts';
 export { startTestServer, type TestServer, type TestServerOptions } from './test-server.ts';
 export type { BoundAddresses } from './http/addresses.ts';
 export { SERVER_DEFAULTS } from './defaults.ts';

@@ -25,12 +25,14 @@ import { videoDownloadRoute } from './http/video-url.ts';
 import { quotaRoutes } from './http/routes/quota.ts';
 import { stableTokenRoute } from './http/routes/stable-token.ts';
 import { tokenRoute } from './http/routes/token.ts';
+import { WorkerLink } from './cluster/worker-link.ts';
+import { logInternalError } from './errors.ts';
 import { instrumentStore } from './observability/instrument-store.ts';
 import { cachedMediaStats } from './observability/media-stats.ts';
 import { ServerMetrics } from './observability/metrics.ts';
 import { AppRegistry, type App } from './services/apps.ts';
 import { CredentialLimiter } from './services/credential-limiter.ts';
-import { CallLog } from './services/call-log.ts';
+import { RecentCalls } from './services/recent-calls.ts';
 import { FaultService } from './services/emulator/faults.ts';
 import { SharedClock } from './services/emulator/shared-clock.ts';
 import { EmulatorSync } from './services/emulator/sync.ts';
@@ -120,11 +122,17 @@ async function assemble(options: ResolvedOptions, injectedClock: Clock | undefin
   let apps: AppRegistry | undefined;
   let faults: FaultService | undefined;
   let mediaStats: ServerContext['mediaStats'] | undefined;
-  const metrics = new ServerMetrics({
-    mediaStats: () => mediaStats!(),
-    apps: async () => (await apps?.list())?.length ?? 0,
-    faults: () => faults?.size ?? 0,
-  });
+  // A worker of `wxmedia serve --workers N`: metrics and recent calls answer for all the workers (cluster/).
+  const link = options.clusterWorker ? new WorkerLink() : undefined;
+  const metrics = new ServerMetrics(
+    {
+      mediaStats: () => mediaStats!(),
+      apps: async () => (await apps?.list())?.length ?? 0,
+      faults: () => faults?.size ?? 0,
+    },
+    link,
+  );
+  const calls = new RecentCalls(options.recentCalls, link);
   const state = instrumentStore(stores.state, (op) => metrics.storeErrors.inc({ store: 'state', op }));
   const blobs = instrumentStore(stores.blobs, (op) => metrics.storeErrors.inc({ store: 'blob', op }));
   await blobs.init();
@@ -173,7 +181,7 @@ async function assemble(options: ResolvedOptions, injectedClock: Clock | undefin
     credentials,
     emulator,
     faults,
-    calls: new CallLog(options.recentCalls),
+    calls,
     metrics,
     mediaStats,
     storage: stores.description,
@@ -212,6 +220,17 @@ async function assemble(options: ResolvedOptions, injectedClock: Clock | undefin
     beforeSweep: () => emulator.sync(),
   });
   await app.ready();
+  link?.join({
+    async answer(question) {
+      try {
+        return question.kind === 'metrics' ? await metrics.registry.getMetricsAsJSON() : calls.answer(question);
+      } catch (e) {
+        logInternalError(logger, e);
+        throw e;
+      }
+    },
+    calls: (batch) => calls.deliver(batch),
+  });
   let url: string | undefined;
   let closed = false;
 
@@ -246,6 +265,7 @@ async function assemble(options: ResolvedOptions, injectedClock: Clock | undefin
       if (closed) return;
       closed = true;
       await app.close();
+      link?.close();
       await sweeper.stop();
       await blobs.close();
       await state.close();

@@ -7,6 +7,8 @@ import { printBanner, type BannerFacts } from './serve-banner.ts';
  * and the same stores, and only supervises them. Workers share nothing in memory: what makes them one service is
  * what makes N machines one service (the stores, and caches whose staleness is bounded), so every guarantee of
  * several instances holds here too. A worker that dies is replaced; SIGINT/SIGTERM stop them all gracefully.
+ * What users read about the server — /metrics and the recent calls — is gathered from all the workers through this
+ * process (the server's cluster hub), so that they see one server.
  */
 const READY = 'wxmedia:ready';
 /** More restarts than this within RESTART_WINDOW_MS means the workers cannot stay up: stop instead of looping. */
@@ -27,6 +29,8 @@ export function tellPrimary(facts: BannerFacts): void {
 }
 
 export async function runPrimary(settings: ServeSettings): Promise<void> {
+  const { startClusterHub } = await import('@wxmedia/server');
+  startClusterHub();
   const ready = new Map<number, BannerFacts>();
   let stopping = false;
   let restarts: number[] = [];

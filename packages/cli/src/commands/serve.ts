@@ -76,7 +76,7 @@ export function addServeCommand(program: Command): void {
 
       let running: WxMediaServer;
       try {
-        running = await server.createServer({ ...settings.server, logger });
+        running = await server.createServer({ ...settings.server, logger, clusterWorker: cluster.isWorker });
       } catch (e) {
         if (e instanceof server.ConfigError) throw new CliError(e.message);
         throw dataDirError(e, dataDir) ?? e;

@@ -4,11 +4,11 @@ import type { ResolvedOptions } from '../config.ts';
 import type { ServerMetrics } from '../observability/metrics.ts';
 import type { AppRegistry } from '../services/apps.ts';
 import type { CredentialLimiter } from '../services/credential-limiter.ts';
-import type { CallLog } from '../services/call-log.ts';
 import type { FaultService } from '../services/emulator/faults.ts';
 import type { EmulatorSync } from '../services/emulator/sync.ts';
 import type { MediaService } from '../services/media-service.ts';
 import type { QuotaService } from '../services/quotas.ts';
+import type { RecentCalls } from '../services/recent-calls.ts';
 import type { TokenService } from '../services/tokens.ts';
 import type { BlobStats, BlobStore } from '../storage/blob-store.ts';
 import type { StateStore } from '../storage/state-store.ts';
@@ -32,7 +32,8 @@ export interface ServerContext {
   /** Brings the shared clock offset and faults up to date before each WeChat API call. */
   readonly emulator: EmulatorSync;
   readonly faults: FaultService;
-  readonly calls: CallLog;
+  /** The recent calls: this process's, or every worker's under `--workers`. */
+  readonly calls: RecentCalls;
   readonly metrics: ServerMetrics;
   /** Media stored (count, bytes), cached briefly (observability/media-stats.ts). */
   readonly mediaStats: () => Promise<BlobStats>;

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { METRICS_PATH } from '@wxmedia/protocol';
+import { ClusterUnavailableError } from '../../cluster/messages.ts';
 import { checkAdminKey } from '../admin-key.ts';
 import type { ServerContext } from '../context.ts';
 
@@ -22,8 +23,18 @@ export function metricsRoute(app: FastifyInstance, ctx: ServerContext): void {
         return reply.code(401).header('www-authenticate', 'Bearer').header('content-type', 'text/plain; charset=utf-8').send('admin key missing or wrong\n');
       }
     }
-    const { contentType, body } = await ctx.metrics.render();
+    let rendered: { contentType: string; body: string };
+    try {
+      rendered = await ctx.metrics.render();
+    } catch (e) {
+      if (!(e instanceof ClusterUnavailableError)) throw e;
+      // Under --workers: a partial sum would make the counters go down. A failed scrape is what Prometheus
+      // expects instead (`up` is 0 for it), and the body says which process did not answer.
+      request.wxErrcode = 503;
+      request.log.warn({ reason: e.message }, 'metrics not gathered');
+      return reply.code(503).header('content-type', 'text/plain; charset=utf-8').send(`the metrics of every worker could not be gathered: ${e.message}\n`);
+    }
     request.wxErrcode = 0;
-    return reply.code(200).header('content-type', contentType).send(body);
+    return reply.code(200).header('content-type', rendered.contentType).send(rendered.body);
   });
 }
