@@ -34,7 +34,7 @@ export function addServeCommand(program: Command): void {
     .option('--time-travel', 'let `wxmedia clock` and the dashboard move the clock (reproduce 42001, expiry); WXMEDIA_TIME_TRAVEL=1')
     .option('--ephemeral', 'keep nothing: state in memory, media in a temp dir removed at exit (for CI); WXMEDIA_EPHEMERAL=1')
     .option('--metrics <access>', 'GET /metrics: public (default), admin (needs the admin key) or off; WXMEDIA_METRICS')
-    .option('--recent-calls <n>', 'calls each instance keeps for `wxmedia calls` and the dashboard (default 1000)')
+    .option('--recent-calls <n>', 'calls kept (by each worker) for `wxmedia calls` and the dashboard (default 1000)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (WXMEDIA_LOG_LEVEL, default info)')
     .option('--log-format <format>', 'pretty|json (WXMEDIA_LOG_FORMAT, default pretty on a terminal, json otherwise)')
     .option('--allow-shared-data-dir', 'start even if other users can read the data directory (WXMEDIA_ALLOW_SHARED_DATA_DIR=1; docs/security.md)')

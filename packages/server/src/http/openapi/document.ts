@@ -5,6 +5,7 @@
  * every description is served, and validates the document with a maintained OpenAPI 3.1 validator.
  */
 import { ADMIN_PATHS, CLOUD_GATEWAY_PATH, DASHBOARD_PATH, METRICS_PATH, OPENAPI_PATH, PATHS } from '@wxmedia/protocol';
+import { GATHER_TIMEOUT_MS } from '../../cluster/messages.ts';
 import { VIDEO_DOWNLOAD_PATH } from '../video-url.ts';
 import { ADMIN_OK, SCHEMAS, object, ref } from './schemas.ts';
 
@@ -49,6 +50,12 @@ function admin(summary: string, success: Record<string, Schema>, extra: Operatio
       '4XX': { description: 'Refused: 400 bad input, 401 no or wrong admin key, 404 not found, 409 conflict', content: { 'application/json': { schema: ref('AdminError') } } },
     },
   };
+}
+
+/** An admin operation that asks every worker under `--workers`, which may find one stuck. */
+function gathered(operation: Operation): Operation {
+  const refused = { description: `Under \`--workers\`: a worker process did not answer within ${GATHER_TIMEOUT_MS / 1000} s (WORKERS_UNAVAILABLE)`, content: { 'application/json': { schema: ref('AdminError') } } };
+  return { ...operation, responses: { ...(operation['responses'] as Record<string, unknown>), '503': refused } };
 }
 
 /** Fastify's `:name` route parameters in OpenAPI's `{name}` form. */
@@ -213,7 +220,7 @@ export const OPENAPI_DOCUMENT = {
         description: 'Public by default (`--metrics admin` puts it behind the admin key, `--metrics off` removes it).',
         operationId: 'metrics',
         security: [{}, { adminKey: [] }],
-        responses: { '200': { description: 'Text exposition format 0.0.4', content: { 'text/plain; version=0.0.4; charset=utf-8': { schema: { type: 'string' } } } }, '401': { description: 'With `--metrics admin`, no or a wrong admin key' } },
+        responses: { '200': { description: 'Text exposition format 0.0.4', content: { 'text/plain; version=0.0.4; charset=utf-8': { schema: { type: 'string' } } } }, '401': { description: 'With `--metrics admin`, no or a wrong admin key' }, '503': { description: `Under \`--workers\`: a worker process did not answer within ${GATHER_TIMEOUT_MS / 1000} s; the text says which`, content: { 'text/plain; charset=utf-8': { schema: { type: 'string' } } } } },
       },
     },
     [OPENAPI_PATH]: {
@@ -285,13 +292,15 @@ export const OPENAPI_DOCUMENT = {
       delete: admin('Remove a fault', { deleted: { const: true } }, { operationId: 'removeFault', parameters: [pathParam('id', 'The fault id')] }),
     },
     [ADMIN_PATHS.calls]: {
-      get: admin("Recent WeChat API calls (this instance's), newest first", { calls: { type: 'array', items: ref('CallRecord') } }, {
-        operationId: 'listCalls',
-        parameters: [query('limit', 'At most (default 100)', false), query('appid', "Only this app's", false), query('api', 'Only this API', false), query('failed', '`1`: only failed calls', false)],
-      }),
+      get: gathered(
+        admin("Recent WeChat API calls (this instance's, all its workers), newest first", { calls: { type: 'array', items: ref('CallRecord') } }, {
+          operationId: 'listCalls',
+          parameters: [query('limit', 'At most (default 100)', false), query('appid', "Only this app's", false), query('api', 'Only this API', false), query('failed', '`1`: only failed calls', false)],
+        }),
+      ),
     },
     [openapiPath(ADMIN_PATHS.call)]: {
-      get: admin('The call with this rid', { call: ref('CallRecord') }, { operationId: 'getCall', parameters: [pathParam('rid', "The rid from a failed call's errmsg")] }),
+      get: gathered(admin('The call with this rid', { call: ref('CallRecord') }, { operationId: 'getCall', parameters: [pathParam('rid', "The rid from a failed call's errmsg")] })),
     },
     [ADMIN_PATHS.callStream]: {
       get: {
@@ -303,13 +312,13 @@ export const OPENAPI_DOCUMENT = {
       },
     },
     [ADMIN_PATHS.reset]: {
-      post: admin("Wipe one app's (or every app's) media, tokens, quotas, faults and recent calls", { reset: ref('ResetResult') }, {
+      post: gathered(admin("Wipe one app's (or every app's) media, tokens, quotas, faults and recent calls", { reset: ref('ResetResult') }, {
         operationId: 'reset',
         requestBody: jsonBody(object({ appid: { type: 'string' } }, [], { additionalProperties: false }), false),
-      }),
+      })),
     },
     [ADMIN_PATHS.overview]: {
-      get: admin('Apps, media, calls per minute, errors, stores, clock', { overview: ref('Overview') }, { operationId: 'overview' }),
+      get: gathered(admin('Apps, media, calls per minute, errors, stores, clock', { overview: ref('Overview') }, { operationId: 'overview' })),
     },
   },
 } as const;
