@@ -82,6 +82,8 @@ const CONFIG_KEYS = [
   'timeouts',
   'maxConnections',
   'credentialFailuresPerMinute',
+  'videoGet',
+  'publicUrl',
 ] as const;
 
 /** `APPID:SECRET` or `APPID:SECRET:official`. */
@@ -178,7 +180,8 @@ export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv):
     ),
     ...(signingKey ? { signingKey } : {}),
     ...(adminKey ? { adminKey } : {}),
-    ...pick(file, ['maxBytes', 'dailyQuotas', 'contentTypes', 'sweepIntervalSeconds']),
+    // Taken whole: the server checks their values (resolveOptions).
+    ...pick(file, ['maxBytes', 'dailyQuotas', 'contentTypes', 'sweepIntervalSeconds', 'videoGet', 'publicUrl']),
     ...(blobStore !== undefined ? { blobStore } : {}),
     ...(stateStore !== undefined ? { stateStore } : {}),
   };
