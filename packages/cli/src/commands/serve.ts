@@ -95,6 +95,7 @@ export function addServeCommand(program: Command): void {
         dataDir: running.dataDir,
         ephemeral: settings.server.ephemeral === true,
         adminKey: running.adminKey,
+        adminKeyFrom: settings.adminKeyFrom,
         storage: running.storage,
         devApp: running.devApp ? { appid: running.devApp.appid, secret: running.devApp.secret } : undefined,
         devAppFile,
