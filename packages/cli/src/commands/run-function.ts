@@ -24,7 +24,8 @@ import { baseUrlOf, credentialsOf } from './client-options.ts';
  *                                                     name and config.json `permissions.openapi` (function-token.ts)
  *
  * wx-server-sdk is resolved from the function's own folder, as in the cloud; only when it has none there does
- * the runner lend it the copy installed with wxmedia (NODE_PATH), and says so.
+ * the runner lend it a copy wxmedia itself resolves (NODE_PATH), and says so. The wxmedia package does not depend on
+ * wx-server-sdk (a function brings its own, as for deploying it): without either, the runner says to install it.
  */
 export interface RunFunctionOptions {
   /** The function's folder (with index.js) or its entry file. */

@@ -66,8 +66,9 @@ export const OPENAPI_DOCUMENT = {
     version: '0.1.0',
     summary: "WeChat's temporary-media API, self-hosted, and wxmedia's own admin API",
     description:
-      "WeChat's endpoints answer as api.weixin.qq.com does: every failure is HTTP 200 with `{errcode, errmsg}` " +
-      '(docs/errcodes.md), JSON replies from /cgi-bin/media/* carry `text/plain` and the others ' +
+      "WeChat's endpoints answer as api.weixin.qq.com does: every API error is HTTP 200 with `{errcode, errmsg}` " +
+      '(docs/errcodes.md); only HTTP-level trouble (a malformed request, a timeout, too many connections) gets another ' +
+      'status (docs/errcodes.md#answers-that-are-not-http-200). JSON replies from /cgi-bin/media/* carry `text/plain` and the others ' +
       '`application/json; encoding=utf-8` (both configurable). The admin API needs `Authorization: Bearer <admin key>`.',
     license: { name: 'MIT', identifier: 'MIT' },
   },
