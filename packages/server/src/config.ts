@@ -7,6 +7,7 @@ import { DEFAULT_CONTENT_TYPES, MIN_SIGNING_KEY_LENGTH, SERVER_DEFAULTS } from '
 import { isLogLevel, LOG_LEVELS } from './logger.ts';
 import { appFieldsProblem } from './services/app-fields.ts';
 import { DEFAULT_CALL_LOG_SIZE } from './services/call-log.ts';
+import type { CallPeers } from './services/call-peers.ts';
 import type { BlobStore } from './storage/blob-store.ts';
 import { parseBlobStoreSpec, parseStateStoreSpec, type BlobStoreSpec, type StateStoreSpec } from './storage/open-stores.ts';
 import type { StateStore } from './storage/state-store.ts';
@@ -88,6 +89,16 @@ export interface ServerOptions {
   readonly metrics?: MetricsAccess;
   /** How many recent WeChat API calls each instance keeps for the calls record (default 1000). */
   readonly recentCalls?: number;
+  /**
+   * The processes that serve as one server with this one (the workers of `wxmedia serve --workers N`): the admin
+   * API's calls record asks them too (services/call-peers.ts). Default: none.
+   */
+  readonly callPeers?: CallPeers;
+  /**
+   * What GET /metrics answers. Default: this server's own registry. The workers of `wxmedia serve --workers N` give
+   * every worker's, aggregated by the primary (observability/cluster-metrics.ts).
+   */
+  readonly metricsSource?: () => Promise<{ contentType: string; body: string }>;
   /**
    * Key that signs media ids and tokens. Instances sharing storage must share it. Default: generated once and kept
    * in the state store.

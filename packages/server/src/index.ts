@@ -6,6 +6,9 @@ export { resolveOptions, ConfigError, type ServerOptions, type AppConfig, type A
 export { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from './logger.ts';
 export { ManualClock, OffsetClock, systemClock, type Clock, type ControllableClock } from './clock.ts';
 export { WxError } from './errors.ts';
+export { CallLog, type CallQuery } from './services/call-log.ts';
+export { clusterMetrics, offerMetricsToPrimary } from './observability/cluster-metrics.ts';
+export { answerPeerQuestion, type CallPeers, type CallStats, type PeerCallAnswers, type PeerCallQuestion } from './services/call-peers.ts';
 export { implicitCloudEnv, type CloudEnvConfig } from './cloud/envs.ts';
 export { parseCloudEnvFlag, CloudEnvFlagError } from './cloud/env-rules.ts';
 export { encodeFunctionToken, type FunctionIdentity } from './cloud/function-token.ts';

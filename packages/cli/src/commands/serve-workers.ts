@@ -31,8 +31,13 @@ export async function runPrimary(settings: ServeSettings): Promise<void> {
   let stopping = false;
   let restarts: number[] = [];
 
+  // The workers' calls records and metrics answer as one (worker-peers.ts); loaded here, as the server is, to serve.
+  const { relayBetweenWorkers } = await import('./worker-peers.ts');
+  const peers = relayBetweenWorkers(() => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && ready.has(w.id)));
   cluster.on('message', (worker: Worker, message: ReadyMessage) => {
-    if (message?.type === READY) ready.set(worker.id, message.facts);
+    if (message?.type !== READY) return;
+    ready.set(worker.id, message.facts);
+    peers.workerReady();
   });
 
   // All start; the banner waits for every one of them (the first to fail stops the rest).

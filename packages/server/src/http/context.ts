@@ -4,7 +4,7 @@ import type { ResolvedOptions } from '../config.ts';
 import type { ServerMetrics } from '../observability/metrics.ts';
 import type { AppRegistry } from '../services/apps.ts';
 import type { CredentialLimiter } from '../services/credential-limiter.ts';
-import type { CallLog } from '../services/call-log.ts';
+import type { ServerCalls } from '../services/call-peers.ts';
 import type { FaultService } from '../services/emulator/faults.ts';
 import type { EmulatorSync } from '../services/emulator/sync.ts';
 import type { MediaService } from '../services/media-service.ts';
@@ -32,8 +32,11 @@ export interface ServerContext {
   /** Brings the shared clock offset and faults up to date before each WeChat API call. */
   readonly emulator: EmulatorSync;
   readonly faults: FaultService;
-  readonly calls: CallLog;
+  /** The recent calls: recorded here, read across the processes serving as one server (call-peers.ts). */
+  readonly calls: ServerCalls;
   readonly metrics: ServerMetrics;
+  /** What GET /metrics answers: this server's registry, or every worker's (ServerOptions.metricsSource). */
+  readonly renderMetrics: () => Promise<{ contentType: string; body: string }>;
   /** Media stored (count, bytes), cached briefly (observability/media-stats.ts). */
   readonly mediaStats: () => Promise<BlobStats>;
   /** What stores this instance runs on, for the overview (e.g. `filesystem (./.wxmedia)`). */

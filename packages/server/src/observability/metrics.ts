@@ -33,6 +33,7 @@ export class ServerMetrics {
   constructor(sources: MetricsSources) {
     collectDefaultMetrics({ register: this.registry, prefix: 'wxmedia_' });
     const { mediaStats } = sources;
+    // Each reads the shared stores: the workers of one server (cluster-metrics.ts) all see the same value.
     this.#gauge('wxmedia_media_stored', 'Media files stored (expired ones count until the sweeper removes them)', async () => (await mediaStats()).count);
     this.#gauge('wxmedia_media_stored_bytes', 'Total size of the media files stored', async () => (await mediaStats()).bytes);
     this.#gauge('wxmedia_apps', 'Apps in the state store', () => sources.apps());
@@ -44,11 +45,15 @@ export class ServerMetrics {
     return new Counter({ name, help, labelNames, registers: [this.registry] });
   }
 
-  /** A gauge of this registry, read at scrape time. */
+  /**
+   * A gauge of this registry, read at scrape time from the shared stores: aggregated over the workers of one server
+   * by `max`, not summed (every worker reads the same store; one may hold a cached value a few seconds older).
+   */
   #gauge(name: string, help: string, read: () => Promise<number>): void {
     new Gauge({
       name,
       help,
+      aggregator: 'max',
       registers: [this.registry],
       async collect() {
         this.set(await read());

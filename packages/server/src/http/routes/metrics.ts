@@ -22,7 +22,7 @@ export function metricsRoute(app: FastifyInstance, ctx: ServerContext): void {
         return reply.code(401).header('www-authenticate', 'Bearer').header('content-type', 'text/plain; charset=utf-8').send('admin key missing or wrong\n');
       }
     }
-    const { contentType, body } = await ctx.metrics.render();
+    const { contentType, body } = await ctx.renderMetrics();
     request.wxErrcode = 0;
     return reply.code(200).header('content-type', contentType).send(body);
   });

@@ -1,7 +1,7 @@
 import type { ResetResult } from '@wxmedia/protocol';
 import type { BlobStore } from '../../storage/blob-store.ts';
 import type { AppRegistry } from '../apps.ts';
-import type { CallLog } from '../call-log.ts';
+import type { ServerCalls } from '../call-peers.ts';
 import type { QuotaService } from '../quotas.ts';
 import type { TokenService } from '../tokens.ts';
 import type { FaultService } from './faults.ts';
@@ -12,7 +12,7 @@ export interface ResetDeps {
   readonly tokens: TokenService;
   readonly quotas: QuotaService;
   readonly faults: FaultService;
-  readonly calls: CallLog;
+  readonly calls: ServerCalls;
 }
 
 /** Blobs deleted per listing while wiping media. */
@@ -39,6 +39,6 @@ export async function resetApps(deps: ResetDeps, appid?: string): Promise<ResetR
     await deps.quotas.forget(id);
   }
   const faults = await deps.faults.clear(appid);
-  deps.calls.clear(appid);
+  await deps.calls.clear(appid);
   return { media, apps: appids.length, faults };
 }

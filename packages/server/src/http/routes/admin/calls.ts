@@ -12,7 +12,7 @@ const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 type ListQuery = { Querystring: { limit?: string; appid?: string; api?: string; failed?: string; backlog?: string } };
 
 /**
- * The recent WeChat API calls this instance answered: a listing (newest first, filtered by app, API, failure), the
+ * The recent WeChat API calls this server answered (every worker of `--workers N`): a listing (newest first, filtered by app, API, failure), the
  * lookup by rid (the thing a developer holds after a failing call), and a live stream as server-sent events
  * (`event: call`, one JSON CallRecord per event). Browsers read the stream with fetch(), which can send the
  * Authorization header that EventSource cannot.
@@ -20,7 +20,7 @@ type ListQuery = { Querystring: { limit?: string; appid?: string; api?: string; 
 export function callRoutes(admin: FastifyInstance, ctx: ServerContext): void {
   admin.get<ListQuery>(ADMIN_PATHS.calls, async (request, reply) => {
     const q = request.query;
-    const calls = ctx.calls.recent({
+    const calls = await ctx.calls.recent({
       limit: intParam(q.limit, 100, ctx.calls.capacity),
       ...(q.appid ? { appid: q.appid } : {}),
       ...(q.api ? { api: q.api } : {}),
@@ -32,7 +32,7 @@ export function callRoutes(admin: FastifyInstance, ctx: ServerContext): void {
   admin.get<{ Params: { rid: string } }>(ADMIN_PATHS.call, async (request, reply) => {
     const { rid } = request.params;
     if (!RID_PATTERN.test(rid)) throw new AdminError('INVALID_RID');
-    const call = ctx.calls.byRid(rid);
+    const call = await ctx.calls.byRid(rid);
     if (!call) throw new AdminError('CALL_NOT_FOUND', rid, String(ctx.calls.capacity));
     return ok(request, reply, { call });
   });
@@ -42,7 +42,9 @@ export function callRoutes(admin: FastifyInstance, ctx: ServerContext): void {
     for (const end of [...streams]) end();
   });
 
-  admin.get<ListQuery>(ADMIN_PATHS.callStream, (request, reply) => {
+  admin.get<ListQuery>(ADMIN_PATHS.callStream, async (request, reply) => {
+    // The backlog is read before the reply is taken over, so a failure to read it is answered as any other.
+    const backlog = (await ctx.calls.recent({ limit: intParam(request.query.backlog, 0, ctx.calls.capacity) })).reverse();
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
@@ -56,9 +58,9 @@ export function callRoutes(admin: FastifyInstance, ctx: ServerContext): void {
       if (res.writableLength > MAX_BUFFERED_BYTES) return end();
       res.write(`id: ${call.rid}\nevent: call\ndata: ${JSON.stringify(call)}\n\n`);
     };
-    res.write(`retry: 2000\n: wxmedia calls of this instance\n\n`);
+    res.write(`retry: 2000\n: wxmedia calls of this server\n\n`);
     // The last `backlog` calls first (oldest first), then live ones: a reader that reconnects misses nothing recent.
-    for (const call of ctx.calls.recent({ limit: intParam(request.query.backlog, 0, ctx.calls.capacity) }).reverse()) send(call);
+    for (const call of backlog) send(call);
     const unsubscribe = ctx.calls.subscribe(send);
     const ping = setInterval(() => res.write(': ping\n\n'), KEEPALIVE_MS);
     ping.unref();

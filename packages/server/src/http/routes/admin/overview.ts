@@ -8,11 +8,12 @@ import { ok } from './respond.ts';
 export function overviewRoute(admin: FastifyInstance, ctx: ServerContext): void {
   admin.get(ADMIN_PATHS.overview, async (request, reply) => {
     await ctx.emulator.sync();
+    const { perMinute, errorsByErrcode } = await ctx.calls.stats();
     const overview: Overview = {
       apps: (await ctx.apps.list()).length,
       media: await ctx.mediaStats(),
-      perMinute: ctx.calls.perMinute(),
-      errorsByErrcode: ctx.calls.errorsByErrcode(),
+      perMinute,
+      errorsByErrcode,
       storage: ctx.storage,
       clock: clockState(ctx),
       faults: ctx.faults.size,
