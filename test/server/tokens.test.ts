@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ERRCODES, RID_PATTERN, TOKEN_OVERLAP_SECONDS, TOKEN_TTL_SECONDS, ridTime } from '@wxmedia/protocol';
+import { LmdbStateStore, ManualClock } from '@wxmedia/server';
 import { png } from '../helpers/images.ts';
 import { BOUNDARY, multipartBody } from '../helpers/raw-http.ts';
 import { APP, OTHER, startServer, type InProcessServer } from '../helpers/server.ts';
@@ -168,5 +172,44 @@ describe('access tokens', () => {
     assert.ok(logs.includes('access_token=[REDACTED]'), 'requests are logged, redacted');
     assert.ok(!logs.includes(token), 'token leaked into the log');
     assert.ok(!logs.includes(APP.secret), 'secret leaked into the log');
+  });
+});
+
+/**
+ * force_refresh is limited to one per 30 s per app (45011). Two instances sharing one state store must keep that
+ * limit between them: of refreshes sent to both at the same moment, exactly one succeeds.
+ */
+describe('force_refresh on two instances sharing one state store', () => {
+  let dir: string;
+  let state: LmdbStateStore;
+  let a: InProcessServer;
+  let b: InProcessServer;
+  const clock = new ManualClock(Date.UTC(2026, 10, 22, 4, 0, 1));
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'wxmedia-force-'));
+    state = new LmdbStateStore({ path: join(dir, 'state') });
+    a = await startServer({ clock, stateStore: state });
+    b = await startServer({ clock, stateStore: state });
+  });
+  after(async () => {
+    await a?.stop();
+    await b?.stop();
+    await state?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const force = (s: InProcessServer) =>
+    s.server.app
+      .inject({ method: 'POST', url: '/cgi-bin/stable_token', payload: JSON.stringify({ grant_type: 'client_credential', appid: APP.appid, secret: APP.secret, force_refresh: true }) })
+      .then((r) => r.json<{ access_token?: string; errcode?: number }>());
+
+  it('lets exactly one of concurrent refreshes through, the rest answer 45011', async () => {
+    for (let round = 0; round < 3; round++) {
+      const replies = await Promise.all(Array.from({ length: 8 }, (_, i) => force(i % 2 ? a : b)));
+      const granted = replies.filter((r) => typeof r.access_token === 'string');
+      assert.equal(granted.length, 1, `round ${round}: ${JSON.stringify(replies)}`);
+      assert.equal(replies.filter((r) => r.errcode === ERRCODES.MINUTE_QUOTA.errcode).length, 7);
+      clock.advance(30);
+    }
   });
 });

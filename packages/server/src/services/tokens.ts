@@ -85,7 +85,11 @@ export class TokenService {
 
   /** Forgets the app's force_refresh counters (reset, for test isolation). */
   async forgetLimits(appid: string): Promise<void> {
-    const keys = [`force-last:${appid}`, ...(await this.deps.state.keys(`force-day:${appid}:`))];
+    const keys = [
+      `force-last:${appid}`,
+      ...(await this.deps.state.keys(`force-claim:${appid}:`)),
+      ...(await this.deps.state.keys(`force-day:${appid}:`)),
+    ];
     await Promise.all(keys.map((k) => this.deps.state.delete(k)));
   }
 
@@ -170,9 +174,20 @@ export class TokenService {
   /** force_refresh: at most 20 a day and 30 s apart (45009 / 45011). */
   private async chargeForceRefresh(appid: string, now: number): Promise<void> {
     const lastKey = `force-last:${appid}`;
-    const last = Number(await this.deps.state.get(lastKey));
-    if (Number.isFinite(last) && now - last < FORCE_REFRESH_MIN_INTERVAL_SECONDS) throw new WxError('MINUTE_QUOTA', 'force_refresh within 30 s');
+    const last = await this.deps.state.get(lastKey);
+    if (last !== undefined && now - Number(last) < FORCE_REFRESH_MIN_INTERVAL_SECONDS) {
+      throw new WxError('MINUTE_QUOTA', 'force_refresh within 30 s');
+    }
+    // Reading `last` and writing the new one are two steps, and other instances may be between them too: of the
+    // refreshes that read the same `last`, only the one that claims it first (setIfAbsent is atomic in every store)
+    // goes on; the others came within 30 s of it.
+    const claim = `force-claim:${appid}:${last ?? 'none'}`;
+    if (!(await this.deps.state.setIfAbsent(claim, String(now), { ttlMs: DAY_MS }))) {
+      throw new WxError('MINUTE_QUOTA', 'force_refresh within 30 s of another instance\'s');
+    }
     if (!(await countWithinLimit(this.deps.state, `force-day:${appid}:${quotaDay(now)}`, FORCE_REFRESH_DAILY_LIMIT, 2 * DAY_MS))) {
+      // Refused, so it does not count as the refresh after `last`.
+      await this.deps.state.delete(claim);
       throw new WxError('DAILY_QUOTA', 'force_refresh daily limit');
     }
     await this.deps.state.set(lastKey, String(now), { ttlMs: DAY_MS });
