@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ERRCODES } from '@wxmedia/protocol';
-import { CLI_BIN } from '../helpers/files.ts';
+import { CLI_BIN, exists } from '../helpers/files.ts';
 
 
 interface Running {
@@ -16,9 +16,9 @@ interface Running {
   readonly exited: Promise<number | null>;
 }
 
-/** Starts `wxmedia serve` on a free port and waits for its banner. */
-async function serve(args: string[]): Promise<Running> {
-  const child = spawn(process.execPath, [CLI_BIN, 'serve', '--port', '0', '--log-level', 'silent', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `wxmedia serve` on a free port (with `env` added to this process's) and waits for its banner. */
+async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Running> {
+  const child = spawn(process.execPath, [CLI_BIN, 'serve', '--port', '0', '--log-level', 'silent', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let out = '';
   let err = '';
@@ -74,6 +74,24 @@ describe('wxmedia serve', () => {
     } finally {
       s.child.kill('SIGTERM');
       await s.exited;
+    }
+  });
+
+  it('an admin key given in WXMEDIA_ADMIN_KEY: the banner says to send that variable, not an admin.key that is not written', async () => {
+    const ownData = await mkdtemp(join(tmpdir(), 'wxmedia-serve-key-'));
+    const adminKey = 'operator-chosen-admin-key-0123456789';
+    const s = await serve(['--data', ownData], { WXMEDIA_ADMIN_KEY: adminKey });
+    try {
+      assert.match(s.banner, /admin: +http:\/\/\S+\/wxmedia\/admin \(Authorization: Bearer \$WXMEDIA_ADMIN_KEY\)/, s.banner);
+      assert.doesNotMatch(s.banner, /admin\.key/, 'no file to point at');
+      assert.equal(await exists(join(ownData, 'admin.key')), false);
+      // What the banner says works: the variable's value is the key.
+      const clock = await fetch(`${s.url}/wxmedia/admin/clock`, { headers: { authorization: `Bearer ${adminKey}` } });
+      assert.equal(clock.status, 200);
+    } finally {
+      s.child.kill('SIGTERM');
+      await s.exited;
+      await rm(ownData, { recursive: true, force: true });
     }
   });
 

@@ -318,6 +318,26 @@ describe('run-function: a broken function in one line', () => {
     assert.equal(run.stdout, '');
   });
 
+  test('a folder in ES-module scope ("type": "module" above it): says so, not "exports nothing"', async () => {
+    const project = join(dir.path, 'esm-project');
+    await mkdir(project, { recursive: true });
+    await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'esm-project', type: 'module' }));
+    const folder = join(project, 'cloudfunctions', 'media');
+    await mkdir(folder, { recursive: true });
+    await writeFile(join(folder, 'index.js'), "const cloud = require('wx-server-sdk');\nexports.main = async () => ({ ok: 1 });\n");
+    await writeFile(join(folder, 'config.json'), JSON.stringify(PERMS));
+    const run = await wxmedia(['run-function', folder]);
+    assert.equal(run.code, 1);
+    assert.deepEqual(ownLines(run.stderr), [
+      `wxmedia run-function: ${join(folder, 'index.js')} was loaded as an ES module (${join(project, 'package.json')} says "type": "module") and exports no main: a cloud function is CommonJS (exports.main = async (event, context) => {…}); give its folder a package.json of its own without "type": "module", as for deploying it`,
+    ]);
+    // The remedy the line gives works.
+    await writeFile(join(folder, 'package.json'), JSON.stringify({ name: 'media' }));
+    const fixed = await wxmedia(['run-function', folder]);
+    assert.equal(fixed.code, 0, fixed.stderr);
+    assert.deepEqual(JSON.parse(fixed.stdout), { ok: 1 });
+  });
+
   test('a syntax error: the file and line, no stack', async () => {
     const run = await wxmedia(['run-function', await fn('syntax', 'exports.main = async () => {\n  return { ok: 1\n};\n', PERMS)]);
     assert.equal(run.code, 1);

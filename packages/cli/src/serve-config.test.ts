@@ -122,3 +122,40 @@ describe('serve settings', () => {
     }
   });
 });
+
+describe('serve settings: config-file keys the server takes whole', () => {
+  it('videoGet and publicUrl reach the server (an official account behind a proxy, or bytes instead of video_url)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wxmedia-cfg-'));
+    try {
+      const file = join(dir, 'wxmedia.json');
+      await writeFile(file, JSON.stringify({ videoGet: 'bytes', publicUrl: 'https://media.example.com/wx' }));
+      const settings = resolveServeSettings({ config: file }, {});
+      assert.equal(settings.server.videoGet, 'bytes');
+      assert.equal(settings.server.publicUrl, 'https://media.example.com/wx');
+      assert.equal(settings.adminKeyFrom, undefined, 'no admin key given: the server keeps one in <data>/admin.key');
+      // Their values are the server's to check, as for the other keys it takes whole.
+      const { resolveOptions, ConfigError } = await import('@wxmedia/server');
+      await writeFile(file, JSON.stringify({ videoGet: 'stream' }));
+      assert.throws(() => resolveOptions(resolveServeSettings({ config: file }, {}).server), (e: Error) => e instanceof ConfigError && /videoGet/.test(e.message));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('serve settings: where the admin key was given (the banner names it)', () => {
+  it('WXMEDIA_ADMIN_KEY wins over the config file; the file is named when it holds the key', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wxmedia-cfg-'));
+    try {
+      const file = join(dir, 'wxmedia.json');
+      await writeFile(file, JSON.stringify({ adminKey: 'key-from-the-config-file' }));
+      assert.deepEqual(resolveServeSettings({ config: file }, {}).adminKeyFrom, { configFile: file });
+      const fromEnv = resolveServeSettings({ config: file }, { WXMEDIA_ADMIN_KEY: 'key-from-the-environment' });
+      assert.deepEqual(fromEnv.adminKeyFrom, { env: 'WXMEDIA_ADMIN_KEY' });
+      assert.equal(fromEnv.server.adminKey, 'key-from-the-environment');
+      assert.equal(resolveServeSettings({}, {}).adminKeyFrom, undefined);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

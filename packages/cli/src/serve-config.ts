@@ -51,7 +51,12 @@ export interface ServeSettings {
   readonly logLevel: { readonly value: string; readonly from: string };
   /** Undefined: pretty on a terminal, JSON otherwise. */
   readonly logFormat: LogFormat | undefined;
+  /** Where the admin key was given, for the banner; undefined: the server keeps it in `<data>/admin.key`. */
+  readonly adminKeyFrom: AdminKeySource | undefined;
 }
+
+/** An admin key given by the operator: in the environment, or in the config file (then no admin.key is written). */
+export type AdminKeySource = { readonly env: 'WXMEDIA_ADMIN_KEY' } | { readonly configFile: string };
 
 /** The most `--workers` accepted: beyond a few per core they only compete for the same CPUs. */
 export const MAX_WORKERS = 64;
@@ -82,6 +87,8 @@ const CONFIG_KEYS = [
   'timeouts',
   'maxConnections',
   'credentialFailuresPerMinute',
+  'videoGet',
+  'publicUrl',
 ] as const;
 
 /** `APPID:SECRET` or `APPID:SECRET:official`. */
@@ -102,7 +109,8 @@ export function parseAppFlag(text: string): AppConfig {
  * WXMEDIA_CREDENTIAL_FAILURES_PER_MINUTE.
  */
 export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv): ServeSettings {
-  const file = readConfigFile(flags.config ?? env['WXMEDIA_CONFIG']);
+  const configPath = flags.config ?? env['WXMEDIA_CONFIG'];
+  const file = readConfigFile(configPath);
   const host = flags.host ?? env['WXMEDIA_HOST'] ?? field(file, 'host', 'string') ?? DEFAULT_HOST;
   const portText = flags.port ?? env['WXMEDIA_PORT'] ?? field(file, 'port', 'number')?.toString() ?? String(DEFAULT_PORT);
   const port = Number(portText);
@@ -119,6 +127,11 @@ export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv):
   const timeTravel = flags.timeTravel ?? (env['WXMEDIA_TIME_TRAVEL'] === '1' || file['timeTravel'] === true);
   const signingKey = env['WXMEDIA_SIGNING_KEY'] ?? field(file, 'signingKey', 'string');
   const adminKey = env['WXMEDIA_ADMIN_KEY'] ?? field(file, 'adminKey', 'string');
+  const adminKeyFrom: AdminKeySource | undefined = env['WXMEDIA_ADMIN_KEY']
+    ? { env: 'WXMEDIA_ADMIN_KEY' }
+    : adminKey && configPath
+      ? { configFile: configPath }
+      : undefined;
   const logLevel =
     flags.logLevel !== undefined
       ? { value: flags.logLevel, from: '--log-level' }
@@ -178,11 +191,12 @@ export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv):
     ),
     ...(signingKey ? { signingKey } : {}),
     ...(adminKey ? { adminKey } : {}),
-    ...pick(file, ['maxBytes', 'dailyQuotas', 'contentTypes', 'sweepIntervalSeconds']),
+    // Taken whole: the server checks their values (resolveOptions).
+    ...pick(file, ['maxBytes', 'dailyQuotas', 'contentTypes', 'sweepIntervalSeconds', 'videoGet', 'publicUrl']),
     ...(blobStore !== undefined ? { blobStore } : {}),
     ...(stateStore !== undefined ? { stateStore } : {}),
   };
-  return { host, port, workers, server, logLevel, logFormat: logFormatText };
+  return { host, port, workers, server, logLevel, logFormat: logFormatText, adminKeyFrom };
 }
 
 function readConfigFile(path: string | undefined): Record<string, unknown> {

@@ -19,11 +19,6 @@ describe('resolveOptions', () => {
     assert.deepEqual(o.cloudEnvs, []);
   });
 
-  it('refuses clusterWorker outside a node:cluster worker', () => {
-    assert.equal(resolveOptions({ dataDir: '/tmp/unused' }).clusterWorker, false);
-    refuses({ clusterWorker: true }, /not a worker of node:cluster/);
-  });
-
   it('checks apps by the rules the admin API uses', () => {
     refuses({ apps: [{ appid: 'no spaces', secret: 'long-enough' }] }, /^app "no spaces": appid must be 1-64 characters/);
     refuses({ apps: [{ appid: 'wx1', secret: 'short' }] }, /^app "wx1": secret must be a string of at least 8 characters/);

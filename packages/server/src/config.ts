@@ -1,4 +1,3 @@
-import cluster from 'node:cluster';
 import type { Logger } from 'pino';
 import { DEFAULT_DAILY_QUOTAS, MEDIA_TYPE_RULES, type AppKind, type MediaType, type QuotaPath } from '@wxmedia/protocol';
 import type { Clock } from './clock.ts';
@@ -8,6 +7,7 @@ import { DEFAULT_CONTENT_TYPES, MIN_SIGNING_KEY_LENGTH, SERVER_DEFAULTS } from '
 import { isLogLevel, LOG_LEVELS } from './logger.ts';
 import { appFieldsProblem } from './services/app-fields.ts';
 import { DEFAULT_CALL_LOG_SIZE } from './services/call-log.ts';
+import type { CallPeers } from './services/call-peers.ts';
 import type { BlobStore } from './storage/blob-store.ts';
 import { parseBlobStoreSpec, parseStateStoreSpec, type BlobStoreSpec, type StateStoreSpec } from './storage/open-stores.ts';
 import type { StateStore } from './storage/state-store.ts';
@@ -87,14 +87,18 @@ export interface ServerOptions {
   readonly publicUrl?: string;
   /** GET /metrics access (default `public`: scrapers usually reach it on a network path of their own). */
   readonly metrics?: MetricsAccess;
-  /** How many recent WeChat API calls each instance keeps for the calls record (default 1000; per worker under clusterWorker). */
+  /** How many recent WeChat API calls each instance keeps for the calls record (default 1000). */
   readonly recentCalls?: number;
   /**
-   * This server is one worker of a node:cluster whose primary runs startClusterHub() (as `wxmedia serve --workers N`
-   * does): GET /metrics answers with every worker's metrics aggregated, and the recent calls (listing, lookup by
-   * rid, live stream, per-minute figures, reset) span every worker, through the cluster's IPC channel. Default false.
+   * The processes that serve as one server with this one (the workers of `wxmedia serve --workers N`): the admin
+   * API's calls record asks them too (services/call-peers.ts). Default: none.
    */
-  readonly clusterWorker?: boolean;
+  readonly callPeers?: CallPeers;
+  /**
+   * What GET /metrics answers. Default: this server's own registry. The workers of `wxmedia serve --workers N` give
+   * every worker's, aggregated by the primary (observability/cluster-metrics.ts).
+   */
+  readonly metricsSource?: () => Promise<{ contentType: string; body: string }>;
   /**
    * Key that signs media ids and tokens. Instances sharing storage must share it. Default: generated once and kept
    * in the state store.
@@ -142,7 +146,6 @@ export interface ResolvedOptions {
   readonly timeTravel: boolean;
   readonly metrics: MetricsAccess;
   readonly recentCalls: number;
-  readonly clusterWorker: boolean;
   readonly videoGet: 'url' | 'bytes';
   readonly publicUrl: string | undefined;
   readonly signingKey: string | undefined;
@@ -214,8 +217,6 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
   }
   const recentCalls = options.recentCalls ?? DEFAULT_CALL_LOG_SIZE;
   positiveInt(recentCalls, 'recentCalls');
-  const clusterWorker = options.clusterWorker ?? false;
-  if (clusterWorker && !cluster.isWorker) throw new ConfigError('clusterWorker: this process is not a worker of node:cluster (its primary runs startClusterHub())');
   const blobStore: BlobStoreSpec =
     typeof options.blobStore === 'object' ? { kind: 'given', store: options.blobStore } : spec(parseBlobStoreSpec, options.blobStore ?? 'file');
   // An ephemeral server keeps its state in memory unless told otherwise.
@@ -233,7 +234,6 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     timeTravel: options.timeTravel ?? false,
     metrics,
     recentCalls,
-    clusterWorker,
     videoGet,
     publicUrl: options.publicUrl,
     signingKey: options.signingKey,

@@ -59,6 +59,19 @@ export class AdminError extends Error {
   }
 }
 
+/**
+ * Under `wxmedia serve --workers N`: a read that needs every worker (the metrics, the calls record) could not hear
+ * from them all — one stuck past PEER_TIMEOUT_MS, or the primary gone. Its message names which and is safe to send;
+ * /metrics answers it 503, the admin API WORKERS_UNAVAILABLE. Partial answers are never given instead: a sum short
+ * of a worker would make counters go down, and a lookup short of one would say "no such call" wrongly.
+ */
+export class PeersUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PeersUnavailableError';
+  }
+}
+
 /** Anything that can log an error object with a message (a pino logger, a Fastify request's `log`). */
 export interface ErrorLog {
   error(object: object, message: string): void;

@@ -1,12 +1,14 @@
 export { createServer, type WxMediaServer } from './server.ts';
-export { startClusterHub, type ClusterHub } from './cluster/hub.ts';
 export { startTestServer, type TestServer, type TestServerOptions } from './test-server.ts';
 export type { BoundAddresses } from './http/addresses.ts';
 export { SERVER_DEFAULTS } from './defaults.ts';
 export { resolveOptions, ConfigError, type ServerOptions, type AppConfig, type AppKind, type ContentTypes, type Timeouts } from './config.ts';
 export { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from './logger.ts';
 export { ManualClock, OffsetClock, systemClock, type Clock, type ControllableClock } from './clock.ts';
-export { WxError } from './errors.ts';
+export { PeersUnavailableError, WxError } from './errors.ts';
+export { CallLog, type CallQuery } from './services/call-log.ts';
+export { ClusterMetrics, type MetricsJson } from './observability/cluster-metrics.ts';
+export { answerPeerQuestion, PEER_TIMEOUT_MS, type CallPeers, type CallStats, type PeerCallAnswers, type PeerCallQuestion } from './services/call-peers.ts';
 export { implicitCloudEnv, type CloudEnvConfig } from './cloud/envs.ts';
 export { parseCloudEnvFlag, CloudEnvFlagError } from './cloud/env-rules.ts';
 export { encodeFunctionToken, type FunctionIdentity } from './cloud/function-token.ts';

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { DEFAULT_HOST, DEFAULT_PORT } from '@wxmedia/protocol';
 import { isControllable, nowSeconds, systemClock, type Clock, type ControllableClock } from './clock.ts';
 import { ConfigError, resolveOptions, type ResolvedOptions, type ServerOptions } from './config.ts';
@@ -25,14 +26,13 @@ import { videoDownloadRoute } from './http/video-url.ts';
 import { quotaRoutes } from './http/routes/quota.ts';
 import { stableTokenRoute } from './http/routes/stable-token.ts';
 import { tokenRoute } from './http/routes/token.ts';
-import { WorkerLink } from './cluster/worker-link.ts';
-import { logInternalError } from './errors.ts';
 import { instrumentStore } from './observability/instrument-store.ts';
 import { cachedMediaStats } from './observability/media-stats.ts';
 import { ServerMetrics } from './observability/metrics.ts';
 import { AppRegistry, type App } from './services/apps.ts';
 import { CredentialLimiter } from './services/credential-limiter.ts';
-import { RecentCalls } from './services/recent-calls.ts';
+import { CallLog } from './services/call-log.ts';
+import { ServerCalls } from './services/call-peers.ts';
 import { FaultService } from './services/emulator/faults.ts';
 import { SharedClock } from './services/emulator/shared-clock.ts';
 import { EmulatorSync } from './services/emulator/sync.ts';
@@ -55,6 +55,10 @@ export interface WxMediaServer {
   readonly logger: Logger;
   /** The data directory in use (a temporary one when ephemeral). */
   readonly dataDir: string;
+  /** The calls this process recorded, for the peers that serve with it to ask (ServerOptions.callPeers). */
+  readonly ownCalls: CallLog;
+  /** This process's Prometheus registry, for a cluster primary to aggregate (offerMetricsToPrimary). */
+  readonly metricsRegistry: Registry;
   /** Where media and state live, for banners and logs (engine and place, never a password). */
   readonly storage: { readonly blobs: string; readonly state: string };
   /** Set once listening, e.g. `http://127.0.0.1:8720` (DEFAULT_BASE_URL). */
@@ -107,7 +111,7 @@ export async function createServer(input: ServerOptions): Promise<WxMediaServer>
   const description = { blobs: describeStore(options.blobStore, options.dataDir), state: describeStore(options.stateStore, options.dataDir) };
   const stores: Stores = { state, blobs, description, discard };
   try {
-    return await assemble(options, input.clock, logger, stores);
+    return await assemble(options, input, logger, stores);
   } catch (e) {
     // A bad configuration found late (e.g. a cloud env naming an unknown app) must not leave the database open.
     await blobs.close().catch(() => undefined);
@@ -117,22 +121,22 @@ export async function createServer(input: ServerOptions): Promise<WxMediaServer>
   }
 }
 
-async function assemble(options: ResolvedOptions, injectedClock: Clock | undefined, logger: Logger, stores: Stores): Promise<WxMediaServer> {
+async function assemble(
+  options: ResolvedOptions,
+  injected: Pick<ServerOptions, 'clock' | 'callPeers' | 'metricsSource'>,
+  logger: Logger,
+  stores: Stores,
+): Promise<WxMediaServer> {
+  const injectedClock = injected.clock;
   // Late-bound sources of the metrics' gauges (the services are made below, on the instrumented stores).
   let apps: AppRegistry | undefined;
   let faults: FaultService | undefined;
   let mediaStats: ServerContext['mediaStats'] | undefined;
-  // A worker of `wxmedia serve --workers N`: metrics and recent calls answer for all the workers (cluster/).
-  const link = options.clusterWorker ? new WorkerLink() : undefined;
-  const metrics = new ServerMetrics(
-    {
-      mediaStats: () => mediaStats!(),
-      apps: async () => (await apps?.list())?.length ?? 0,
-      faults: () => faults?.size ?? 0,
-    },
-    link,
-  );
-  const calls = new RecentCalls(options.recentCalls, link);
+  const metrics = new ServerMetrics({
+    mediaStats: () => mediaStats!(),
+    apps: async () => (await apps?.list())?.length ?? 0,
+    faults: () => faults?.size ?? 0,
+  });
   const state = instrumentStore(stores.state, (op) => metrics.storeErrors.inc({ store: 'state', op }));
   const blobs = instrumentStore(stores.blobs, (op) => metrics.storeErrors.inc({ store: 'blob', op }));
   await blobs.init();
@@ -181,8 +185,9 @@ async function assemble(options: ResolvedOptions, injectedClock: Clock | undefin
     credentials,
     emulator,
     faults,
-    calls,
+    calls: new ServerCalls(new CallLog(options.recentCalls), injected.callPeers),
     metrics,
+    renderMetrics: injected.metricsSource ?? (() => metrics.render()),
     mediaStats,
     storage: stores.description,
     startedAt: Date.now(),
@@ -220,17 +225,6 @@ async function assemble(options: ResolvedOptions, injectedClock: Clock | undefin
     beforeSweep: () => emulator.sync(),
   });
   await app.ready();
-  link?.join({
-    async answer(question) {
-      try {
-        return question.kind === 'metrics' ? await metrics.registry.getMetricsAsJSON() : calls.answer(question);
-      } catch (e) {
-        logInternalError(logger, e);
-        throw e;
-      }
-    },
-    calls: (batch) => calls.deliver(batch),
-  });
   let url: string | undefined;
   let closed = false;
 
@@ -241,6 +235,8 @@ async function assemble(options: ResolvedOptions, injectedClock: Clock | undefin
     adminKey,
     logger,
     dataDir: options.dataDir,
+    ownCalls: ctx.calls.own,
+    metricsRegistry: metrics.registry,
     storage: stores.description,
     get url() {
       return url;
@@ -265,7 +261,6 @@ async function assemble(options: ResolvedOptions, injectedClock: Clock | undefin
       if (closed) return;
       closed = true;
       await app.close();
-      link?.close();
       await sweeper.stop();
       await blobs.close();
       await state.close();

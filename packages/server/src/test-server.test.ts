@@ -24,8 +24,9 @@ describe('startTestServer', () => {
     const wechat = await startTestServer();
     assert.match(wechat.url, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.equal(wechat.apps.length, 1);
-    const [app] = wechat.apps;
-    const t = await token(wechat.url, app!);
+    // As docs/testing.md destructures it: `apps` always holds at least one app, and its type says so.
+    const [{ appid, secret }] = wechat.apps;
+    const t = await token(wechat.url, { appid, secret });
     assert.equal(await errcodeOfGet(wechat.url, t), ERRCODES.INVALID_MEDIA_ID.errcode, 'the token works');
     wechat.advanceClock(7200);
     assert.equal(await errcodeOfGet(wechat.url, t), ERRCODES.ACCESS_TOKEN_EXPIRED.errcode, '7200 s later it has expired');

@@ -37,8 +37,11 @@ export interface TestServerOptions extends Partial<Omit<ServerOptions, 'clock' |
 export interface TestServer {
   /** e.g. `http://127.0.0.1:41234`: the base URL to give the code under test in place of `https://api.weixin.qq.com`. */
   readonly url: string;
-  /** The apps served, with their secrets (the generated development app when none were given). */
-  readonly apps: readonly Required<AppConfig>[];
+  /**
+   * The apps served, with their secrets (the generated development app when none were given): never empty, so
+   * `const [{ appid, secret }] = wechat.apps` type-checks under `noUncheckedIndexedAccess` too.
+   */
+  readonly apps: readonly [Required<AppConfig>, ...Required<AppConfig>[]];
   /** Bearer key of the admin API (`/wxmedia/admin/*`). */
   readonly adminKey: string;
   /** Where the server keeps its media and state (and `admin.key`). */
@@ -71,11 +74,18 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     if (ownDir) await rm(ownDir, { recursive: true, force: true });
     throw e;
   }
-  const apps = options.apps?.length
+  const [first, ...others] = options.apps?.length
     ? options.apps.map((a) => ({ appid: a.appid, secret: a.secret, kind: a.kind ?? 'miniprogram' }))
     : server.devApp
       ? [{ appid: server.devApp.appid, secret: server.devApp.secret, kind: server.devApp.kind }]
       : [];
+  // createServer makes a development app whenever none is configured, so there is always a first one.
+  if (!first) {
+    await server.close();
+    if (ownDir) await rm(ownDir, { recursive: true, force: true });
+    throw new Error('startTestServer: the server has no app');
+  }
+  const apps: TestServer['apps'] = [first, ...others];
   let closed = false;
   return {
     url,

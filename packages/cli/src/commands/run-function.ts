@@ -24,7 +24,8 @@ import { baseUrlOf, credentialsOf } from './client-options.ts';
  *                                                     name and config.json `permissions.openapi` (function-token.ts)
  *
  * wx-server-sdk is resolved from the function's own folder, as in the cloud; only when it has none there does
- * the runner lend it the copy installed with wxmedia (NODE_PATH), and says so.
+ * the runner lend it a copy wxmedia itself resolves (NODE_PATH), and says so. The wxmedia package does not depend on
+ * wx-server-sdk (a function brings its own, as for deploying it): without either, the runner says to install it.
  */
 export interface RunFunctionOptions {
   /** The function's folder (with index.js) or its entry file. */
@@ -134,6 +135,15 @@ export async function runFunction(options: RunFunctionOptions): Promise<number> 
       note(`${outcome.where ?? entry}: ${outcome.name}: ${outcome.message} (the function could not be loaded)`);
       return 1;
     case 'no-main': {
+      if (outcome.esModule) {
+        // Node loads a .js file under "type": "module" as an ES module, where `exports.main = …` and `require` do not
+        // work (Node 20 even hands back an empty module without an error): say why, not "exports nothing".
+        const scope = await moduleScope(dir);
+        note(
+          `${entry} was loaded as an ES module${scope ? ` (${scope} says "type": "module")` : ''} and exports no main: a cloud function is CommonJS (exports.main = async (event, context) => {…}); give its folder a package.json of its own without "type": "module", as for deploying it`,
+        );
+        return 1;
+      }
       const exported = outcome.exported.length ? `it exports ${outcome.exported.join(', ')}` : 'it exports nothing';
       note(`${entry} has no main function (${exported}): a cloud function exports main, e.g. exports.main = async (event, context) => {…}`);
       return 1;
@@ -196,6 +206,22 @@ async function readFunctionConfig(dir: string): Promise<FunctionConfig> {
   };
 }
 
+/** The package.json that puts `dir` in ES-module scope ("type": "module"), as Node looks for it; else undefined. */
+async function moduleScope(dir: string): Promise<string | undefined> {
+  for (let at = dir; ; at = dirname(at)) {
+    const file = join(at, 'package.json');
+    const text = await readFile(file, 'utf8').catch(() => undefined);
+    if (text !== undefined) {
+      try {
+        return (JSON.parse(text) as { type?: unknown }).type === 'module' ? file : undefined;
+      } catch {
+        return undefined;
+      }
+    }
+    if (dirname(at) === at) return undefined;
+  }
+}
+
 /** undefined when the function resolves wx-server-sdk itself; else the NODE_PATH lending it wxmedia's copy. */
 function resolveSdk(entry: string, dir: string, note: (line: string) => void): string | undefined {
   try {
@@ -241,7 +267,7 @@ function functionEnv(o: RunFunctionOptions & { env: string; name: string; apiTok
 
 type Outcome =
   | { kind: 'unloadable'; name: string; message: string; where: string | undefined }
-  | { kind: 'no-main'; exported: string[] }
+  | { kind: 'no-main'; exported: string[]; esModule: boolean }
   | { kind: 'returned'; value: unknown }
   | { kind: 'threw'; value: unknown; message: string; stack: string | undefined }
   | { kind: 'timeout' }
@@ -288,7 +314,10 @@ process.once('message', async (spec) => {
   } catch (e) {
     return done({ kind: 'unloadable', name: (e && e.name) || 'Error', message: String((e && e.message) || e).split('\n')[0], where: whereOf(e, spec.dir) });
   }
-  if (!fn || typeof fn.main !== 'function') return done({ kind: 'no-main', exported: Object.keys(fn || {}) });
+  if (!fn || typeof fn.main !== 'function') {
+    const esModule = Object.prototype.toString.call(fn) === '[object Module]';
+    return done({ kind: 'no-main', exported: Object.keys(fn || {}), esModule });
+  }
   let outcome;
   try {
     outcome = { kind: 'returned', value: summarise(await fn.main(spec.event, spec.context), new Set()) };

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { ADMIN_KEY_FILE, ADMIN_PREFIX, CLOUD_GATEWAY_PATH, DASHBOARD_PATH } from '@wxmedia/protocol';
 import type { BoundAddresses } from '@wxmedia/server';
+import type { AdminKeySource } from '../serve-config.ts';
 
 /** What `wxmedia serve` prints once it listens (by the process itself, or by the primary of --workers N). */
 export interface BannerFacts {
@@ -9,6 +10,8 @@ export interface BannerFacts {
   readonly dataDir: string;
   readonly ephemeral: boolean;
   readonly adminKey: string;
+  /** Where the operator gave the admin key; undefined: the server keeps it in `<data>/admin.key`. */
+  readonly adminKeyFrom: AdminKeySource | undefined;
   /** Where media and state live (engine and place, never a password). */
   readonly storage: { readonly blobs: string; readonly state: string };
   readonly devApp: { readonly appid: string; readonly secret: string } | undefined;
@@ -43,13 +46,28 @@ export function printBanner(f: BannerFacts, workerPids: readonly number[]): void
   const appid = f.devApp?.appid ?? 'APPID';
   const secret = f.devApp && showSecret ? f.devApp.secret : 'SECRET';
   const url = f.bound.url;
+  const { bearer, keyWhere } = adminKeyHint(f);
   lines.push(
     `  token:   curl "${url}/cgi-bin/token?grant_type=client_credential&appid=${appid}&secret=${secret}"`,
     `  cloud:   TCB_CONTEXT_CNFG='{"URL":"${url}${CLOUD_GATEWAY_PATH}"}' TENCENTCLOUD_SECRETID=${appid} TENCENTCLOUD_SECRETKEY=${secret} (see docs/cloud-call.md)`,
-    `  admin:   ${url}${ADMIN_PREFIX} (Authorization: Bearer $(cat ${join(f.dataDir, ADMIN_KEY_FILE)}))`,
+    `  admin:   ${url}${ADMIN_PREFIX} (Authorization: Bearer ${bearer})`,
     // The key rides in the URL fragment: browsers never send a fragment, so it reaches no request log. Reachable
     // from the network, the link goes without it (the page then asks for the key).
-    `  dashboard: ${url}${DASHBOARD_PATH}${f.bound.loopbackOnly ? `#key=${encodeURIComponent(f.adminKey)}` : ` (key: ${join(f.dataDir, ADMIN_KEY_FILE)})`}`,
+    `  dashboard: ${url}${DASHBOARD_PATH}${f.bound.loopbackOnly ? `#key=${encodeURIComponent(f.adminKey)}` : ` (key: ${keyWhere})`}`,
   );
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/**
+ * How to send the admin key (a shell word after `Bearer`) and where a person finds it. A key the operator gave is
+ * never written to `<data>/admin.key`, so the banner names where it was given instead of a file that is not there.
+ */
+function adminKeyHint(f: BannerFacts): { bearer: string; keyWhere: string } {
+  const from = f.adminKeyFrom;
+  if (from === undefined) {
+    const file = join(f.dataDir, ADMIN_KEY_FILE);
+    return { bearer: `$(cat ${file})`, keyWhere: file };
+  }
+  if ('env' in from) return { bearer: `$${from.env}`, keyWhere: `$${from.env}` };
+  return { bearer: `<"adminKey" of ${from.configFile}>`, keyWhere: `"adminKey" of ${from.configFile}` };
 }

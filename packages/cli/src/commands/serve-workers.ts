@@ -8,7 +8,7 @@ import { printBanner, type BannerFacts } from './serve-banner.ts';
  * what makes N machines one service (the stores, and caches whose staleness is bounded), so every guarantee of
  * several instances holds here too. A worker that dies is replaced; SIGINT/SIGTERM stop them all gracefully.
  * What users read about the server — /metrics and the recent calls — is gathered from all the workers through this
- * process (the server's cluster hub), so that they see one server.
+ * process (worker-peers.ts), so that they see one server.
  */
 const READY = 'wxmedia:ready';
 /** More restarts than this within RESTART_WINDOW_MS means the workers cannot stay up: stop instead of looping. */
@@ -29,14 +29,17 @@ export function tellPrimary(facts: BannerFacts): void {
 }
 
 export async function runPrimary(settings: ServeSettings): Promise<void> {
-  const { startClusterHub } = await import('@wxmedia/server');
-  startClusterHub();
   const ready = new Map<number, BannerFacts>();
   let stopping = false;
   let restarts: number[] = [];
 
+  // The workers' calls records and metrics answer as one (worker-peers.ts); loaded here, as the server is, to serve.
+  const { relayBetweenWorkers } = await import('./worker-peers.ts');
+  const peers = relayBetweenWorkers(() => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && ready.has(w.id)));
   cluster.on('message', (worker: Worker, message: ReadyMessage) => {
-    if (message?.type === READY) ready.set(worker.id, message.facts);
+    if (message?.type !== READY) return;
+    ready.set(worker.id, message.facts);
+    peers.workerReady();
   });
 
   // All start; the banner waits for every one of them (the first to fail stops the rest).

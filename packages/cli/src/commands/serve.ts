@@ -34,7 +34,7 @@ export function addServeCommand(program: Command): void {
     .option('--time-travel', 'let `wxmedia clock` and the dashboard move the clock (reproduce 42001, expiry); WXMEDIA_TIME_TRAVEL=1')
     .option('--ephemeral', 'keep nothing: state in memory, media in a temp dir removed at exit (for CI); WXMEDIA_EPHEMERAL=1')
     .option('--metrics <access>', 'GET /metrics: public (default), admin (needs the admin key) or off; WXMEDIA_METRICS')
-    .option('--recent-calls <n>', 'calls kept (by each worker) for `wxmedia calls` and the dashboard (default 1000)')
+    .option('--recent-calls <n>', 'calls each instance keeps for `wxmedia calls` and the dashboard (WXMEDIA_RECENT_CALLS, default 1000)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (WXMEDIA_LOG_LEVEL, default info)')
     .option('--log-format <format>', 'pretty|json (WXMEDIA_LOG_FORMAT, default pretty on a terminal, json otherwise)')
     .option('--allow-shared-data-dir', 'start even if other users can read the data directory (WXMEDIA_ALLOW_SHARED_DATA_DIR=1; docs/security.md)')
@@ -74,13 +74,16 @@ export function addServeCommand(program: Command): void {
       const format: LogFormat = settings.logFormat ?? (process.stdout.isTTY ? 'pretty' : 'json');
       const logger = server.createLogger({ level: settings.logLevel.value, destination: format === 'pretty' ? await prettyStream() : undefined });
 
+      // A worker of --workers N answers for its siblings too (calls record, metrics): one server to its user.
+      const peers = cluster.isWorker ? new (await import('./worker-peers.ts')).WorkerPeers() : undefined;
       let running: WxMediaServer;
       try {
-        running = await server.createServer({ ...settings.server, logger, clusterWorker: cluster.isWorker });
+        running = await server.createServer({ ...settings.server, logger, ...(peers ? { callPeers: peers, metricsSource: peers.metrics } : {}) });
       } catch (e) {
         if (e instanceof server.ConfigError) throw new CliError(e.message);
         throw dataDirError(e, dataDir) ?? e;
       }
+      peers?.serve(running);
       const bound = await running.listen({ host: settings.host, port: settings.port }).catch(async (e: NodeJS.ErrnoException) => {
         await running.close();
         if (e.code === 'EADDRINUSE') throw new CliError(`port ${settings.port} is in use: pass another --port (0 picks a free one)`);
@@ -95,6 +98,7 @@ export function addServeCommand(program: Command): void {
         dataDir: running.dataDir,
         ephemeral: settings.server.ephemeral === true,
         adminKey: running.adminKey,
+        adminKeyFrom: settings.adminKeyFrom,
         storage: running.storage,
         devApp: running.devApp ? { appid: running.devApp.appid, secret: running.devApp.secret } : undefined,
         devAppFile,

@@ -4,11 +4,11 @@ import type { ResolvedOptions } from '../config.ts';
 import type { ServerMetrics } from '../observability/metrics.ts';
 import type { AppRegistry } from '../services/apps.ts';
 import type { CredentialLimiter } from '../services/credential-limiter.ts';
+import type { ServerCalls } from '../services/call-peers.ts';
 import type { FaultService } from '../services/emulator/faults.ts';
 import type { EmulatorSync } from '../services/emulator/sync.ts';
 import type { MediaService } from '../services/media-service.ts';
 import type { QuotaService } from '../services/quotas.ts';
-import type { RecentCalls } from '../services/recent-calls.ts';
 import type { TokenService } from '../services/tokens.ts';
 import type { BlobStats, BlobStore } from '../storage/blob-store.ts';
 import type { StateStore } from '../storage/state-store.ts';
@@ -32,9 +32,11 @@ export interface ServerContext {
   /** Brings the shared clock offset and faults up to date before each WeChat API call. */
   readonly emulator: EmulatorSync;
   readonly faults: FaultService;
-  /** The recent calls: this process's, or every worker's under `--workers`. */
-  readonly calls: RecentCalls;
+  /** The recent calls: recorded here, read across the processes serving as one server (call-peers.ts). */
+  readonly calls: ServerCalls;
   readonly metrics: ServerMetrics;
+  /** What GET /metrics answers: this server's registry, or every worker's (ServerOptions.metricsSource). */
+  readonly renderMetrics: () => Promise<{ contentType: string; body: string }>;
   /** Media stored (count, bytes), cached briefly (observability/media-stats.ts). */
   readonly mediaStats: () => Promise<BlobStats>;
   /** What stores this instance runs on, for the overview (e.g. `filesystem (./.wxmedia)`). */

@@ -1,5 +1,4 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Aggregator } from 'prom-client';
-import type { WorkerLink } from '../cluster/worker-link.ts';
 import type { BlobStats } from '../storage/blob-store.ts';
 
 export interface MetricsSources {
@@ -13,7 +12,6 @@ export interface MetricsSources {
  * The Prometheus metrics of one server (GET /metrics), in a registry of its own so that several servers in one
  * process (tests, embedders) never share counters. Labels are bounded: `api` is one of wxmedia's API paths (a
  * cloud call counts under the path it stands for, an unknown cloud API as `other`), `errcode` one it answered.
- * Under `--workers`, each metric's `aggregator` says how the workers' values make the server's (cluster/).
  */
 export class ServerMetrics {
   readonly registry = new Registry();
@@ -32,18 +30,15 @@ export class ServerMetrics {
   readonly storeErrors = this.#counter('wxmedia_store_errors_total', ['store', 'op'], 'Failed storage operations, by store (blob or state) and operation');
   readonly faultsInjected = this.#counter('wxmedia_faults_injected_total', ['api'], 'Calls answered by an injected fault, by API');
 
-  readonly #link: WorkerLink | undefined;
-
-  /** With a link, render() answers for every worker of the cluster. */
-  constructor(sources: MetricsSources, link?: WorkerLink) {
-    this.#link = link;
+  constructor(sources: MetricsSources) {
     collectDefaultMetrics({ register: this.registry, prefix: 'wxmedia_' });
-    // prom-client sums its process metrics across workers (memory, CPU, handles: the server's totals), but a sum of
-    // per-process limits is no limit: the tightest one is what a worker runs into.
+    // prom-client sums its process metrics over the workers of one server (memory, CPU, handles: the server's
+    // totals), but a sum of per-process limits is no limit: the tightest one is what a worker runs into. (Its Metric
+    // type leaves out the `aggregator` field every metric has.)
     const maxFds = this.registry.getSingleMetric('wxmedia_process_max_fds');
-    // (prom-client's Metric type leaves out the `aggregator` field every metric has.)
     if (maxFds) (maxFds as unknown as { aggregator: Aggregator }).aggregator = 'min';
     const { mediaStats } = sources;
+    // Each reads the shared stores: the workers of one server (cluster-metrics.ts) all see the same value.
     this.#gauge('wxmedia_media_stored', 'Media files stored (expired ones count until the sweeper removes them)', async () => (await mediaStats()).count);
     this.#gauge('wxmedia_media_stored_bytes', 'Total size of the media files stored', async () => (await mediaStats()).bytes);
     this.#gauge('wxmedia_apps', 'Apps in the state store', () => sources.apps());
@@ -55,22 +50,24 @@ export class ServerMetrics {
     return new Counter({ name, help, labelNames, registers: [this.registry] });
   }
 
-  /** A gauge of this registry, read at scrape time from the shared stores: every worker reads the same value. */
+  /**
+   * A gauge of this registry, read at scrape time from the shared stores: aggregated over the workers of one server
+   * by `max`, not summed (every worker reads the same store; one may hold a cached value a few seconds older).
+   */
   #gauge(name: string, help: string, read: () => Promise<number>): void {
     new Gauge({
       name,
       help,
-      registers: [this.registry],
       aggregator: 'max',
+      registers: [this.registry],
       async collect() {
         this.set(await read());
       },
     });
   }
 
-  /** The text exposition and its Content-Type: this process's, or, in a cluster, every worker's aggregated. */
+  /** The text exposition and its Content-Type. */
   async render(): Promise<{ contentType: string; body: string }> {
-    if (this.#link) return (await this.#link.ask({ kind: 'metrics' })) as { contentType: string; body: string };
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 }

@@ -5,7 +5,7 @@
  * every description is served, and validates the document with a maintained OpenAPI 3.1 validator.
  */
 import { ADMIN_PATHS, CLOUD_GATEWAY_PATH, DASHBOARD_PATH, METRICS_PATH, OPENAPI_PATH, PATHS } from '@wxmedia/protocol';
-import { GATHER_TIMEOUT_MS } from '../../cluster/messages.ts';
+import { PEER_TIMEOUT_MS } from '../../services/call-peers.ts';
 import { VIDEO_DOWNLOAD_PATH } from '../video-url.ts';
 import { ADMIN_OK, SCHEMAS, object, ref } from './schemas.ts';
 
@@ -54,7 +54,7 @@ function admin(summary: string, success: Record<string, Schema>, extra: Operatio
 
 /** An admin operation that asks every worker under `--workers`, which may find one stuck. */
 function gathered(operation: Operation): Operation {
-  const refused = { description: `Under \`--workers\`: a worker process did not answer within ${GATHER_TIMEOUT_MS / 1000} s (WORKERS_UNAVAILABLE)`, content: { 'application/json': { schema: ref('AdminError') } } };
+  const refused = { description: `Under \`--workers\`: a worker process did not answer within ${PEER_TIMEOUT_MS / 1000} s (WORKERS_UNAVAILABLE)`, content: { 'application/json': { schema: ref('AdminError') } } };
   return { ...operation, responses: { ...(operation['responses'] as Record<string, unknown>), '503': refused } };
 }
 
@@ -73,8 +73,9 @@ export const OPENAPI_DOCUMENT = {
     version: '0.1.0',
     summary: "WeChat's temporary-media API, self-hosted, and wxmedia's own admin API",
     description:
-      "WeChat's endpoints answer as api.weixin.qq.com does: every failure is HTTP 200 with `{errcode, errmsg}` " +
-      '(docs/errcodes.md), JSON replies from /cgi-bin/media/* carry `text/plain` and the others ' +
+      "WeChat's endpoints answer as api.weixin.qq.com does: every API error is HTTP 200 with `{errcode, errmsg}` " +
+      '(docs/errcodes.md); only HTTP-level trouble (a malformed request, a timeout, too many connections) gets another ' +
+      'status (docs/errcodes.md#answers-that-are-not-http-200). JSON replies from /cgi-bin/media/* carry `text/plain` and the others ' +
       '`application/json; encoding=utf-8` (both configurable). The admin API needs `Authorization: Bearer <admin key>`.',
     license: { name: 'MIT', identifier: 'MIT' },
   },
@@ -220,7 +221,7 @@ export const OPENAPI_DOCUMENT = {
         description: 'Public by default (`--metrics admin` puts it behind the admin key, `--metrics off` removes it).',
         operationId: 'metrics',
         security: [{}, { adminKey: [] }],
-        responses: { '200': { description: 'Text exposition format 0.0.4', content: { 'text/plain; version=0.0.4; charset=utf-8': { schema: { type: 'string' } } } }, '401': { description: 'With `--metrics admin`, no or a wrong admin key' }, '503': { description: `Under \`--workers\`: a worker process did not answer within ${GATHER_TIMEOUT_MS / 1000} s; the text says which`, content: { 'text/plain; charset=utf-8': { schema: { type: 'string' } } } } },
+        responses: { '200': { description: 'Text exposition format 0.0.4', content: { 'text/plain; version=0.0.4; charset=utf-8': { schema: { type: 'string' } } } }, '401': { description: 'With `--metrics admin`, no or a wrong admin key' }, '503': { description: `Under \`--workers\`: a worker process did not answer within ${PEER_TIMEOUT_MS / 1000} s; the text says which`, content: { 'text/plain; charset=utf-8': { schema: { type: 'string' } } } } },
       },
     },
     [OPENAPI_PATH]: {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { METRICS_PATH } from '@wxmedia/protocol';
-import { ClusterUnavailableError } from '../../cluster/messages.ts';
+import { PeersUnavailableError } from '../../errors.ts';
 import { checkAdminKey } from '../admin-key.ts';
 import type { ServerContext } from '../context.ts';
 
@@ -25,11 +25,11 @@ export function metricsRoute(app: FastifyInstance, ctx: ServerContext): void {
     }
     let rendered: { contentType: string; body: string };
     try {
-      rendered = await ctx.metrics.render();
+      rendered = await ctx.renderMetrics();
     } catch (e) {
-      if (!(e instanceof ClusterUnavailableError)) throw e;
-      // Under --workers: a partial sum would make the counters go down. A failed scrape is what Prometheus
-      // expects instead (`up` is 0 for it), and the body says which process did not answer.
+      if (!(e instanceof PeersUnavailableError)) throw e;
+      // Under --workers: a failed scrape is what Prometheus expects (`up` is 0 for it), not a partial sum that would
+      // make the counters go down; the body says which process did not answer.
       request.wxErrcode = 503;
       request.log.warn({ reason: e.message }, 'metrics not gathered');
       return reply.code(503).header('content-type', 'text/plain; charset=utf-8').send(`the metrics of every worker could not be gathered: ${e.message}\n`);

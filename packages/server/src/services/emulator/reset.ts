@@ -1,8 +1,8 @@
 import type { ResetResult } from '@wxmedia/protocol';
 import type { BlobStore } from '../../storage/blob-store.ts';
 import type { AppRegistry } from '../apps.ts';
+import type { ServerCalls } from '../call-peers.ts';
 import type { QuotaService } from '../quotas.ts';
-import type { RecentCalls } from '../recent-calls.ts';
 import type { TokenService } from '../tokens.ts';
 import type { FaultService } from './faults.ts';
 
@@ -12,7 +12,7 @@ export interface ResetDeps {
   readonly tokens: TokenService;
   readonly quotas: QuotaService;
   readonly faults: FaultService;
-  readonly calls: RecentCalls;
+  readonly calls: ServerCalls;
 }
 
 /** Blobs deleted per listing while wiping media. */

@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ADMIN_PATHS, RID_PATTERN, type CallRecord } from '@wxmedia/protocol';
 import type { ServerContext } from '../../context.ts';
-import { ClusterUnavailableError } from '../../../cluster/messages.ts';
-import { AdminError, logInternalError } from '../../../errors.ts';
+import { AdminError } from '../../../errors.ts';
 import { intParam, ok } from './respond.ts';
 
 /** Comment lines keep idle proxies from closing a quiet stream. */
@@ -13,10 +12,10 @@ const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 type ListQuery = { Querystring: { limit?: string; appid?: string; api?: string; failed?: string; backlog?: string } };
 
 /**
- * The recent WeChat API calls this instance answered (under `--workers`, all its workers: services/recent-calls.ts):
- * a listing (newest first, filtered by app, API, failure), the lookup by rid (the thing a developer holds after a
- * failing call), and a live stream as server-sent events (`event: call`, one JSON CallRecord per event). Browsers
- * read the stream with fetch(), which can send the Authorization header that EventSource cannot.
+ * The recent WeChat API calls this server answered (every worker of `--workers N`): a listing (newest first, filtered by app, API, failure), the
+ * lookup by rid (the thing a developer holds after a failing call), and a live stream as server-sent events
+ * (`event: call`, one JSON CallRecord per event). Browsers read the stream with fetch(), which can send the
+ * Authorization header that EventSource cannot.
  */
 export function callRoutes(admin: FastifyInstance, ctx: ServerContext): void {
   admin.get<ListQuery>(ADMIN_PATHS.calls, async (request, reply) => {
@@ -34,7 +33,7 @@ export function callRoutes(admin: FastifyInstance, ctx: ServerContext): void {
     const { rid } = request.params;
     if (!RID_PATTERN.test(rid)) throw new AdminError('INVALID_RID');
     const call = await ctx.calls.byRid(rid);
-    if (!call) throw new AdminError('CALL_NOT_FOUND', rid, String(ctx.calls.capacity), ctx.calls.clustered ? 'each worker of this instance' : 'this instance');
+    if (!call) throw new AdminError('CALL_NOT_FOUND', rid, String(ctx.calls.capacity), ctx.calls.hasPeers ? 'each worker of this instance' : 'this instance');
     return ok(request, reply, { call });
   });
 
@@ -44,6 +43,23 @@ export function callRoutes(admin: FastifyInstance, ctx: ServerContext): void {
   });
 
   admin.get<ListQuery>(ADMIN_PATHS.callStream, async (request, reply) => {
+    // The last `backlog` calls first (oldest first), then live ones: a reader that reconnects misses nothing recent.
+    // Live calls that come while the backlog is read (from the other workers, under --workers) wait for it, so none
+    // falls between the two; the backlog is read before the reply is taken over, so a failure to read it is answered
+    // as any other.
+    const waiting: CallRecord[] = [];
+    let live: ((call: CallRecord) => void) | undefined;
+    const unsubscribe = ctx.calls.subscribe((call) => {
+      if (live) live(call);
+      else if (waiting.length < ctx.calls.capacity) waiting.push(call);
+    });
+    let backlog: CallRecord[];
+    try {
+      backlog = (await ctx.calls.recent({ limit: intParam(request.query.backlog, 0, ctx.calls.capacity) })).reverse();
+    } catch (e) {
+      unsubscribe();
+      throw e;
+    }
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
@@ -58,15 +74,11 @@ export function callRoutes(admin: FastifyInstance, ctx: ServerContext): void {
       if (res.writableLength > MAX_BUFFERED_BYTES) return end();
       res.write(`id: ${call.rid}\nevent: call\ndata: ${JSON.stringify(call)}\n\n`);
     };
-    res.write(`retry: 2000\n: wxmedia calls of this instance${ctx.calls.clustered ? ', all its workers' : ''}\n\n`);
-    // The last `backlog` calls first (oldest first), then live ones: a reader that reconnects misses nothing recent.
-    // Live calls that come while the backlog is gathered (from the other workers) wait, and are sent after it once.
-    const waiting: CallRecord[] = [];
-    let live = false;
-    const unsubscribe = ctx.calls.subscribe((call) => {
-      if (live) send(call);
-      else if (waiting.length < ctx.calls.capacity) waiting.push(call);
-    });
+    res.write(`retry: 2000\n: wxmedia calls of this server\n\n`);
+    const sent = new Set(backlog.map((call) => call.rid));
+    for (const call of backlog) send(call);
+    for (const call of waiting) if (!sent.has(call.rid)) send(call);
+    live = send;
     const ping = setInterval(() => res.write(': ping\n\n'), KEEPALIVE_MS);
     ping.unref();
     function end(): void {
@@ -79,21 +91,7 @@ export function callRoutes(admin: FastifyInstance, ctx: ServerContext): void {
     }
     streams.add(end);
     request.raw.socket.once('close', end);
-    const backlog = intParam(request.query.backlog, 0, ctx.calls.capacity);
-    const sent = new Set<string>();
-    if (backlog > 0) {
-      try {
-        for (const call of (await ctx.calls.recent({ limit: backlog })).reverse()) {
-          sent.add(call.rid);
-          send(call);
-        }
-      } catch (e) {
-        // The stream goes on with live calls (the response is under way: no error reply); the reader is told why.
-        if (!(e instanceof ClusterUnavailableError)) logInternalError(request.log, e);
-        if (!ended) res.write(`: no backlog: ${e instanceof ClusterUnavailableError ? e.message : 'system error'}\n\n`);
-      }
-    }
-    for (const call of waiting) if (!sent.has(call.rid)) send(call);
-    live = true;
+    // A reader gone while the backlog was read.
+    if (request.raw.socket.destroyed) end();
   });
 }

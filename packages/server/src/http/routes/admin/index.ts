@@ -9,8 +9,7 @@ import { clockRoutes } from './clock.ts';
 import { faultRoutes } from './faults.ts';
 import { mediaRoutes } from './media.ts';
 import { overviewRoute } from './overview.ts';
-import { ClusterUnavailableError } from '../../../cluster/messages.ts';
-import { AdminError, logInternalError } from '../../../errors.ts';
+import { AdminError, PeersUnavailableError, logInternalError } from '../../../errors.ts';
 import { sendAdminError } from './respond.ts';
 import { resetRoute } from './reset.ts';
 
@@ -32,7 +31,7 @@ export async function adminRoutes(app: FastifyInstance, ctx: ServerContext): Pro
     admin.setErrorHandler((error, request, reply) => {
       if (error instanceof AdminError) return sendAdminError(request, reply, error);
       // Under --workers, a worker stuck or the primary away: said as such, with who did not answer.
-      if (error instanceof ClusterUnavailableError) return sendAdminError(request, reply, new AdminError('WORKERS_UNAVAILABLE', error.message));
+      if (error instanceof PeersUnavailableError) return sendAdminError(request, reply, new AdminError('WORKERS_UNAVAILABLE', error.message));
       // A client too slow or gone: the HTTP layer's error handler answers those (408, or nobody) as the client's.
       if (error instanceof BodyTimeoutError || clientGone(error, request)) throw error;
       logInternalError(request.log, error);

@@ -4,11 +4,11 @@ import type { ServerContext } from '../../context.ts';
 import { clockState } from './clock.ts';
 import { ok } from './respond.ts';
 
-/** The dashboard's first view: apps, media stored, calls per minute and errors (this instance, all its workers), stores, clock. */
+/** The dashboard's first view: apps, media stored, calls per minute and errors (this instance), stores, clock. */
 export function overviewRoute(admin: FastifyInstance, ctx: ServerContext): void {
   admin.get(ADMIN_PATHS.overview, async (request, reply) => {
     await ctx.emulator.sync();
-    const { perMinute, errorsByErrcode } = await ctx.calls.activity();
+    const { perMinute, errorsByErrcode } = await ctx.calls.stats();
     const overview: Overview = {
       apps: (await ctx.apps.list()).length,
       media: await ctx.mediaStats(),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ServerMetrics } from '../observability/metrics.ts';
+import { ServerMetrics } from './metrics.ts';
 import { ClusterMetrics } from './cluster-metrics.ts';
 
 /** A worker's registry, as the server builds it, with `calls` requests counted. */
