@@ -40,8 +40,10 @@ function isMessage(m: unknown): m is Message {
   return typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string' && /^wxmedia:(calls|metrics):/.test((m as { type: string }).type);
 }
 
-/** To a worker (from the primary), or to the primary (from a worker). A closed channel (a process stopping) loses
- * the message, as a peer that went away would. */
+/**
+ * To a worker (from the primary), or to the primary (from a worker). A closed channel (a process stopping) loses
+ * the message, as a peer that went away would.
+ */
 function send(message: Message, to?: Worker): void {
   if (to) {
     if (to.isConnected()) to.send(message);
