@@ -218,6 +218,28 @@ describe('serve: logs and banner', () => {
 });
 
 describe('client commands: the reason reaches the person', () => {
+  test('with no credentials given, the client commands use the dev app of the local server (--data, WXMEDIA_DATA), never for WeChat itself', async () => {
+    const data = join(dir.path, 'dev-app-data');
+    await mkdir(data, { recursive: true, mode: 0o700 });
+    // What `wxmedia serve` writes when it makes a development app (see the banner tests above).
+    await writeFile(join(data, 'dev-app.json'), JSON.stringify({ appid: APP.appid, secret: APP.secret }), { mode: 0o600 });
+    const none = { WXMEDIA_APPID: '', WXMEDIA_SECRET: '' };
+
+    const byFlag = await wxmedia(['token', '--data', data], { env: none });
+    assert.equal(byFlag.code, 0, byFlag.stderr);
+    assert.match(byFlag.stdout.trim(), /^[A-Za-z0-9_-]{40,}$/);
+    const byEnv = await wxmedia(['upload', '-'], { env: { ...none, WXMEDIA_DATA: data }, stdin: image('png') });
+    assert.equal(byEnv.code, 0, byEnv.stderr);
+    assert.match(byEnv.stdout.trim(), /^[A-Za-z0-9_-]{64}$/);
+
+    const wechat = await wxmedia(['token', '--data', data, '--base-url', 'https://api.weixin.qq.com'], { env: none });
+    assert.equal(wechat.code, 2, 'no request is sent: the dev app is not an app of WeChat');
+    assert.match(wechat.stderr, /credentials missing: pass --appid and --secret/);
+    const elsewhere = await wxmedia(['token'], { env: none });
+    assert.equal(elsewhere.code, 2);
+    assert.match(elsewhere.stderr, /keeps it in \.wxmedia\/dev-app\.json, which --data points at/);
+  });
+
   test('upload names the file that failed and why (JPEG bytes named .png); --json gives the same as an object', async () => {
     await writeFile(join(dir.path, 'photo.png'), image('jpg', { size: 2000 }));
     const run = await wxmedia(['upload', 'photo.png']);

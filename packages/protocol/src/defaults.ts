@@ -13,3 +13,9 @@ export const DEFAULT_DATA_DIR = '.wxmedia';
 
 /** The admin API's bearer key, in the data directory (mode 0600), so the command on the same machine finds it. */
 export const ADMIN_KEY_FILE = 'admin.key';
+
+/**
+ * The development app's credentials (`{"appid", "secret"}`, mode 0600), written by `wxmedia serve` when it made one,
+ * so that scripts and the client commands on the same machine find them.
+ */
+export const DEV_APP_FILE = 'dev-app.json';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { ADMIN_KEY_FILE, DEFAULT_BASE_URL, DEFAULT_DATA_DIR, redactValues } from '@wxmedia/protocol';
+import { ADMIN_KEY_FILE, DEFAULT_BASE_URL, DEFAULT_DATA_DIR, DEV_APP_FILE, redactValues } from '@wxmedia/protocol';
 import type { TokenGrant, WeChatClient, WxMediaAdminClient } from '@wxmedia/sdk';
 import { fsProblem } from '../fs-errors.ts';
 import { CliError } from '../serve-config.ts';
@@ -12,6 +12,7 @@ export interface ClientFlags {
   appid?: string;
   secret?: string;
   grant?: string;
+  data?: string;
 }
 
 export interface AdminFlags {
@@ -22,33 +23,74 @@ export interface AdminFlags {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** Adds --base-url, --appid, --secret and --grant. The secret is best given by environment (it shows in `ps`). */
+/**
+ * Adds --base-url, --appid, --secret, --grant and --data. The secret is best given by environment (it shows in `ps`).
+ */
 export function withClientOptions(command: Command): Command {
-  return command
-    .option('--base-url <url>', `API root (WXMEDIA_BASE_URL, default ${DEFAULT_BASE_URL}; https://api.weixin.qq.com for WeChat)`)
-    .option('--appid <appid>', 'app id (WXMEDIA_APPID)')
-    .option('--secret <secret>', 'app secret (WXMEDIA_SECRET; prefer the variable, flags show in ps)')
-    .option('--grant <grant>', 'token endpoint: stable_token or token (WXMEDIA_TOKEN_GRANT, default stable_token)');
+  return withDataOption(
+    command
+      .option('--base-url <url>', `API root (WXMEDIA_BASE_URL, default ${DEFAULT_BASE_URL}; https://api.weixin.qq.com for WeChat)`)
+      .option('--appid <appid>', 'app id (WXMEDIA_APPID)')
+      .option('--secret <secret>', 'app secret (WXMEDIA_SECRET; prefer the variable, flags show in ps)')
+      .option('--grant <grant>', 'token endpoint: stable_token or token (WXMEDIA_TOKEN_GRANT, default stable_token)'),
+  );
+}
+
+/** --data: the local server's data directory, where the client commands find its dev app and admin key. */
+export function withDataOption(command: Command): Command {
+  return command.option('--data <dir>', `a local server's data directory, for its dev app and admin key (WXMEDIA_DATA, default ${DEFAULT_DATA_DIR})`);
+}
+
+function dataDirOf(flags: { data?: string }, env: Env): string {
+  return flags.data ?? env['WXMEDIA_DATA'] ?? DEFAULT_DATA_DIR;
 }
 
 export function baseUrlOf(flags: { baseUrl?: string }, env: Env = process.env): string {
   return flags.baseUrl ?? env['WXMEDIA_BASE_URL'] ?? DEFAULT_BASE_URL;
 }
 
-export function credentialsOf(flags: ClientFlags, env: Env = process.env): { appid: string; secret: string; grant: TokenGrant } {
-  const appid = flags.appid ?? env['WXMEDIA_APPID'];
-  const secret = flags.secret ?? env['WXMEDIA_SECRET'];
+/**
+ * The app to act as: --appid/--secret, else WXMEDIA_APPID/WXMEDIA_SECRET, else — when neither is given and the
+ * target is not WeChat itself — the development app a local `wxmedia serve` made (`<data>/dev-app.json`), so that
+ * `wxmedia serve` in one terminal and `wxmedia upload photo.jpg` in another work with nothing to copy.
+ */
+export async function credentialsOf(flags: ClientFlags, env: Env = process.env): Promise<{ appid: string; secret: string; grant: TokenGrant }> {
+  let appid = flags.appid ?? env['WXMEDIA_APPID'];
+  let secret = flags.secret ?? env['WXMEDIA_SECRET'];
+  const devAppFile = join(dataDirOf(flags, env), DEV_APP_FILE);
+  if (!appid && !secret && !isWeChat(baseUrlOf(flags, env))) ({ appid, secret } = (await readDevApp(devAppFile)) ?? {});
   if (!appid || !secret) {
-    throw new CliError('credentials missing: pass --appid and --secret, or set WXMEDIA_APPID and WXMEDIA_SECRET (`wxmedia serve` prints its dev app)');
+    throw new CliError(
+      `credentials missing: pass --appid and --secret, or set WXMEDIA_APPID and WXMEDIA_SECRET (a local \`wxmedia serve\` prints its dev app, and keeps it in ${devAppFile}, which --data points at)`,
+    );
   }
   const grant = flags.grant ?? env['WXMEDIA_TOKEN_GRANT'] ?? 'stable_token';
   if (grant !== 'stable_token' && grant !== 'token') throw new CliError(`--grant must be stable_token or token, got "${grant}"`);
   return { appid, secret, grant };
 }
 
+/** WeChat's own API host: never sent a local development app's credentials. */
+function isWeChat(baseUrl: string): boolean {
+  try {
+    return new URL(baseUrl).hostname.endsWith('weixin.qq.com');
+  } catch {
+    return false;
+  }
+}
+
+async function readDevApp(file: string): Promise<{ appid: string; secret: string } | undefined> {
+  try {
+    const parsed: unknown = JSON.parse(await readFile(file, 'utf8'));
+    const { appid, secret } = parsed as { appid?: unknown; secret?: unknown };
+    return typeof appid === 'string' && typeof secret === 'string' ? { appid, secret } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A client for one command run; its token lives in memory for the run (stable_token hands every run the same one). */
 export async function clientFrom(flags: ClientFlags, env: Env = process.env): Promise<{ client: WeChatClient; secret: string }> {
-  const { appid, secret, grant } = credentialsOf(flags, env);
+  const { appid, secret, grant } = await credentialsOf(flags, env);
   const baseUrl = baseUrlOf(flags, env);
   // Loaded on use: `wxmedia --help` and `wxmedia serve` start without the SDK.
   const { WeChatClient } = await import('@wxmedia/sdk');
@@ -61,16 +103,17 @@ export async function clientFrom(flags: ClientFlags, env: Env = process.env): Pr
 
 /** Adds --base-url, --admin-key and --data for the admin commands. */
 export function withAdminOptions(command: Command): Command {
-  return command
-    .option('--base-url <url>', `wxmedia server (WXMEDIA_BASE_URL, default ${DEFAULT_BASE_URL})`)
-    .option('--admin-key <key>', 'admin key (WXMEDIA_ADMIN_KEY; default: read from <data dir>/admin.key)')
-    .option('--data <dir>', `the server's data directory, for admin.key (WXMEDIA_DATA, default ${DEFAULT_DATA_DIR})`);
+  return withDataOption(
+    command
+      .option('--base-url <url>', `wxmedia server (WXMEDIA_BASE_URL, default ${DEFAULT_BASE_URL})`)
+      .option('--admin-key <key>', 'admin key (WXMEDIA_ADMIN_KEY; default: read from <data dir>/admin.key)'),
+  );
 }
 
 export async function adminKeyOf(flags: AdminFlags, env: Env = process.env): Promise<string> {
   const given = flags.adminKey ?? env['WXMEDIA_ADMIN_KEY'];
   if (given) return given;
-  const file = join(flags.data ?? env['WXMEDIA_DATA'] ?? DEFAULT_DATA_DIR, ADMIN_KEY_FILE);
+  const file = join(dataDirOf(flags, env), ADMIN_KEY_FILE);
   try {
     return (await readFile(file, 'utf8')).trim();
   } catch {

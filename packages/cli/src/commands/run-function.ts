@@ -6,7 +6,7 @@ import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
 import { CLOUD_GATEWAY_PATH, DEFAULT_BASE_URL, redactValues } from '@wxmedia/protocol';
 import { CliError } from '../serve-config.ts';
-import { baseUrlOf, credentialsOf } from './client-options.ts';
+import { baseUrlOf, credentialsOf, withDataOption } from './client-options.ts';
 
 /**
  * `wxmedia run-function <dir|index.js>`: a local cloud-function runner, like WeChat DevTools' local debugging,
@@ -64,10 +64,11 @@ interface FlagValues {
   appid?: string;
   secret?: string;
   timeout?: string;
+  data?: string;
 }
 
 export function addRunFunctionCommand(program: Command): void {
-  program
+  const command = program
     .command('run-function')
     .description('run a cloud function (exports.main) locally with the unmodified wx-server-sdk, against wxmedia')
     .argument('<path>', "the function's folder (with index.js and config.json) or its entry .js file")
@@ -76,24 +77,24 @@ export function addRunFunctionCommand(program: Command): void {
     .option('--base-url <url>', `wxmedia server (WXMEDIA_BASE_URL, default ${DEFAULT_BASE_URL})`)
     .option('--appid <appid>', 'app id (WXMEDIA_APPID)')
     .option('--secret <secret>', 'app secret (WXMEDIA_SECRET; prefer the variable, flags show in ps)')
-    .option('--timeout <seconds>', 'kill the function after this long (default: config.json timeout, else 60)')
-    .action(async (target: string, flags: FlagValues) => {
-      const { appid, secret } = credentialsOf(flags);
-      let event: unknown = {};
-      if (flags.event !== undefined) {
-        try {
-          event = JSON.parse(flags.event);
-        } catch {
-          throw new CliError(`--event must be JSON, e.g. --event '{"mediaId":"…"}'`);
-        }
+    .option('--timeout <seconds>', 'kill the function after this long (default: config.json timeout, else 60)');
+  withDataOption(command).action(async (target: string, flags: FlagValues) => {
+    const { appid, secret } = await credentialsOf(flags);
+    let event: unknown = {};
+    if (flags.event !== undefined) {
+      try {
+        event = JSON.parse(flags.event);
+      } catch {
+        throw new CliError(`--event must be JSON, e.g. --event '{"mediaId":"…"}'`);
       }
-      let timeoutSeconds: number | undefined;
-      if (flags.timeout !== undefined) {
-        timeoutSeconds = Number(flags.timeout);
-        if (!(timeoutSeconds > 0)) throw new CliError(`--timeout must be a positive number of seconds, got "${flags.timeout}"`);
-      }
-      process.exitCode = await runFunction({ target, event, env: flags.env, baseUrl: baseUrlOf(flags), appid, secret, timeoutSeconds });
-    });
+    }
+    let timeoutSeconds: number | undefined;
+    if (flags.timeout !== undefined) {
+      timeoutSeconds = Number(flags.timeout);
+      if (!(timeoutSeconds > 0)) throw new CliError(`--timeout must be a positive number of seconds, got "${flags.timeout}"`);
+    }
+    process.exitCode = await runFunction({ target, event, env: flags.env, baseUrl: baseUrlOf(flags), appid, secret, timeoutSeconds });
+  });
 }
 
 /** Runs the function once; resolves to the exit code (0 ok, 1 main threw / crashed / timed out). Throws CliError for setup problems. */

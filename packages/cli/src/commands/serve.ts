@@ -3,6 +3,7 @@ import { chmod, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { DestinationStream } from 'pino';
+import { DEV_APP_FILE } from '@wxmedia/protocol';
 import type { WxMediaServer } from '@wxmedia/server';
 import { SERVER_DEFAULTS } from '@wxmedia/server/defaults';
 import { checkDataDir } from '../data-dir.ts';
@@ -165,7 +166,7 @@ function dataDirError(e: unknown, dataDir: string): CliError | undefined {
  * banner does not print the secret.
  */
 async function writeDevAppFile(dataDir: string, app: { appid: string; secret: string }): Promise<string> {
-  const file = join(dataDir, 'dev-app.json');
+  const file = join(dataDir, DEV_APP_FILE);
   const temp = `${file}.${process.pid}.tmp`;
   await writeFile(temp, `${JSON.stringify({ appid: app.appid, secret: app.secret }, null, 2)}\n`, { mode: 0o600 });
   await chmod(temp, 0o600);
