@@ -4,9 +4,10 @@ import { AggregatorRegistry, type Registry } from 'prom-client';
 export type MetricsJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
 
 /**
- * The metrics of all the workers as one server's, in the primary: prom-client's AggregatorRegistry.aggregate adds
- * them up by each metric's `aggregator` (counters and histograms summed; the shared-store gauges set to `max` in
- * observability/metrics.ts; prom-client's choices for its process metrics: memory, CPU and handles summed, event
+ * The metrics of the workers of `wxmedia serve --workers N` as one server's, in the primary (the CLI's
+ * worker-peers.ts gathers each worker's registry as JSON): prom-client's AggregatorRegistry.aggregate adds them up
+ * by each metric's `aggregator` (counters and histograms summed; the shared-store gauges `max` and the fd limit
+ * `min`, set in metrics.ts; prom-client's choices for its process metrics: memory, CPU and handles summed, event
  * loop lag averaged, start time omitted).
  *
  * A worker that exits takes its counters with it, and the sum would drop: Prometheus would read that as a reset of
