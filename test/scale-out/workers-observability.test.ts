@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { ERRCODES, ridOfErrmsg, type CallRecord, type Overview } from '@wxmedia/protocol';
+import { PEER_TIMEOUT_MS } from '@wxmedia/server';
 import { sample, total } from '../helpers/metrics.ts';
 import { fetchToken, startCli, tempDir, type CliServer } from '../helpers/server.ts';
 import { APP, waitForWorkers, workerPids } from './fleet.ts';
@@ -19,8 +20,8 @@ const ADMIN_KEY = 'workers-observability-admin-key';
 const auth = { authorization: `Bearer ${ADMIN_KEY}` };
 /** Each request on a connection of its own, so the two workers share them. */
 const fresh = { connection: 'close' };
-/** Longer than the primary's wait for the workers (PEER_TIMEOUT_MS, 5 s): a scrape that waits it out still answers. */
-const SCRAPE_PATIENCE_MS = 8_000;
+/** Longer than the primary's wait for the workers: a scrape that waits it out still answers. */
+const SCRAPE_PATIENCE_MS = PEER_TIMEOUT_MS + 3_000;
 
 describe('wxmedia serve --workers 2 observed as one server', () => {
   let data: { path: string; cleanup(): Promise<void> };
@@ -182,7 +183,7 @@ describe('wxmedia serve --workers 2 observed as one server', () => {
     assert.ok(answered.length >= 1, JSON.stringify(stuck));
     for (const { status, text } of answered) {
       assert.equal(status, 503, text);
-      assert.match(text, new RegExp(`^the metrics of every worker could not be gathered: worker ${victim} did not answer within 5 s\\n$`));
+      assert.match(text, new RegExp(`^the metrics of every worker could not be gathered: worker ${victim} did not answer within ${PEER_TIMEOUT_MS / 1000} s\\n$`));
     }
     const { status } = await scrape();
     assert.equal(status, 200, 'answered again once the worker goes on');

@@ -286,8 +286,13 @@ export function relayBetweenWorkers(ready: () => readonly Worker[]): { workerRea
     // What it counted stays in the sums; a gather waits for it no longer.
     metrics.retire(worker.id);
     for (const [id, g] of gathers) {
-      if (g.asker === worker) close(id);
-      else if (g.waiting.delete(worker.id) && g.waiting.size === 0) void finish(id);
+      if (g.asker === worker) {
+        close(id);
+        continue;
+      }
+      // Metrics it already gave are in the retired sums now: not twice.
+      if (g.question.op === 'metrics') g.answers.delete(worker.id);
+      if (g.waiting.delete(worker.id) && g.waiting.size === 0) void finish(id);
     }
     updateForwarding();
   });

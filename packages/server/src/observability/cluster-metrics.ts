@@ -30,7 +30,9 @@ export class ClusterMetrics {
     const last = this.#lastSeen.get(workerId);
     this.#lastSeen.delete(workerId);
     if (!last || last.length === 0) return;
-    this.#retired = this.#retired.then((retired) => json(AggregatorRegistry.aggregate([retired, last])));
+    // Should they not add up (they always do: one registry's shape), the sums lose that worker rather than fail.
+    const before = this.#retired;
+    this.#retired = before.then((retired) => json(AggregatorRegistry.aggregate([retired, last]))).catch(() => before);
   }
 
   /** The Prometheus text of the answers of the live workers plus the retired counters, and its Content-Type. */
