@@ -4,6 +4,7 @@
  * Paths come from @wxmedia/protocol, as the routes' do; the OpenAPI test checks every route is described here and
  * every description is served, and validates the document with a maintained OpenAPI 3.1 validator.
  */
+import { readFileSync } from 'node:fs';
 import { ADMIN_PATHS, CLOUD_GATEWAY_PATH, DASHBOARD_PATH, METRICS_PATH, OPENAPI_PATH, PATHS } from '@wxmedia/protocol';
 import { PEER_TIMEOUT_MS } from '../../services/call-peers.ts';
 import { VIDEO_DOWNLOAD_PATH } from '../video-url.ts';
@@ -63,6 +64,9 @@ export function openapiPath(route: string): string {
   return route.replace(/:([A-Za-z]+)/g, '{$1}');
 }
 
+/** The version of @wxmedia/server (src/ and dist/ sit at the same depth below its package.json). */
+const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+
 const appid = pathParam('appid', 'The app');
 const mediaId = pathParam('id', 'The media_id');
 
@@ -70,7 +74,7 @@ export const OPENAPI_DOCUMENT = {
   openapi: '3.1.0',
   info: {
     title: 'wxmedia',
-    version: '0.1.0',
+    version,
     summary: "WeChat's temporary-media API, self-hosted, and wxmedia's own admin API",
     description:
       "WeChat's endpoints answer as api.weixin.qq.com does: every API error is HTTP 200 with `{errcode, errmsg}` " +

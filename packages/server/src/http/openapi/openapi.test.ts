@@ -27,6 +27,11 @@ describe('OpenAPI document', () => {
     assert.equal(result.valid, true, JSON.stringify(result.errors, null, 2));
   });
 
+  it('carries the version of the package that serves it', async () => {
+    const pkg = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+    assert.equal(OPENAPI_DOCUMENT.info.version, pkg.version);
+  });
+
   it('describes every route and only routes that exist', async () => {
     const f = await startServer();
     try {
