@@ -1,10 +1,9 @@
 /**
- * Shared pieces of the benchmarks: an RSS sampler reading /proc/<pid>/status, latency percentiles, a closed-loop
- * load runner over one undici Pool, multipart framing and table printing. The servers themselves are started in
+ * Shared pieces of the benchmarks: an RSS sampler reading /proc/<pid>/status, percentiles, an undici Pool (the
+ * memory bench's client), multipart framing and table printing. The servers themselves are started in
  * lib/targets.ts. Everything is bounded (time and count).
  */
 import { readFile } from 'node:fs/promises';
-import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 
 export const MB = 1024 * 1024;
@@ -66,66 +65,6 @@ export class RssSampler {
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-export interface LoadResult {
-  readonly name: string;
-  readonly requests: number;
-  readonly errors: number;
-  readonly seconds: number;
-  readonly rps: number;
-  readonly p50: number;
-  readonly p99: number;
-  readonly max: number;
-  /** Payload bytes per second (request or response bodies, whichever carries the image). */
-  readonly mbps: number;
-}
-
-/**
- * Closed loop: `concurrency` workers each send one request after the other until `seconds` have passed or
- * `maxRequests` were started. `once(i)` performs request i and returns the payload byte count, or throws.
- */
-export async function runLoad(
-  name: string,
-  options: { concurrency: number; seconds: number; maxRequests: number },
-  once: (i: number) => Promise<number>,
-): Promise<LoadResult> {
-  const latencies: number[] = [];
-  let started = 0;
-  let errors = 0;
-  let bytes = 0;
-  let firstError: unknown;
-  const t0 = performance.now();
-  const deadline = t0 + options.seconds * 1000;
-  const worker = async () => {
-    while (performance.now() < deadline && started < options.maxRequests) {
-      const i = started++;
-      const s = performance.now();
-      try {
-        const n = await once(i); // not `bytes += await …`: that reads `bytes` before the await and loses updates
-        bytes += n;
-        latencies.push(performance.now() - s);
-      } catch (e) {
-        errors++;
-        firstError ??= e;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: options.concurrency }, worker));
-  const seconds = (performance.now() - t0) / 1000;
-  if (firstError) console.error(`${name}: ${errors} errors, first: ${(firstError as Error).message}`);
-  latencies.sort((a, b) => a - b);
-  return {
-    name,
-    requests: latencies.length,
-    errors,
-    seconds,
-    rps: latencies.length / seconds,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    max: latencies[latencies.length - 1] ?? NaN,
-    mbps: bytes / MB / seconds,
-  };
 }
 
 export function pool(url: string, connections: number): Pool {
