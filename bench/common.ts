@@ -91,3 +91,24 @@ export function table(rows: ReadonlyArray<Record<string, string | number>>): str
   const line = (vals: string[]) => `| ${vals.map((v, i) => v.padEnd(width[i]!)).join(' | ')} |`;
   return [line(cols), line(width.map((w) => '-'.repeat(w))), ...rows.map((r) => line(cols.map((c) => cell(r[c] ?? ''))))].join('\n');
 }
+
+/**
+ * CPU time (user + system, seconds) a process has used, with `tree` its descendants' too (those alive now). Read
+ * from /proc/<pid>/stat, in clock ticks of 1/100 s (USER_HZ on Linux).
+ */
+export async function cpuSeconds(pid: number, tree = false): Promise<number> {
+  const own = await readFile(`/proc/${pid}/stat`, 'utf8').then(
+    (text) => {
+      // Fields after the command name (which may hold spaces), itself in parentheses: utime and stime are 14th and 15th.
+      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    },
+    () => 0,
+  );
+  if (!tree) return own;
+  const children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').then(
+    (t) => t.trim().split(/\s+/).filter(Boolean).map(Number),
+    () => [],
+  );
+  return own + (await Promise.all(children.map((c) => cpuSeconds(c, true)))).reduce((a, b) => a + b, 0);
+}

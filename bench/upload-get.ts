@@ -15,13 +15,13 @@
  * `--cores` runs the cores comparison instead (wxmedia-unpinned and wxmedia-2-workers, both allowed every CPU; wrk
  * still on --client-cpus). See bench/README.md.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { jpeg } from '../test/helpers/images.ts';
 import { tempDir } from '../test/helpers/server.ts';
-import { KB, MB, fmtMB, fmtMs, multipartFrame, procMemory, table } from './common.ts';
+import { KB, MB, cpuSeconds, fmtMB, fmtMs, multipartFrame, procMemory, table } from './common.ts';
 import { ratio } from './lib/ratio.ts';
 import { ensureEmulators, nginxMissing, pinTree } from './lib/services.ts';
 import { CORES_TARGETS, PEERS, needsEmulators, parseTargets, startTargets, stopAll, type Target, type TargetName } from './lib/targets.ts';
@@ -58,6 +58,8 @@ interface Measured {
   readonly load: WrkResult;
   /** Load average (1 min) just before the phase. */
   readonly loadavg: number;
+  /** CPU seconds the server process (tree) used during the phase: req/s per core-second is what scales with cores. */
+  readonly cpu: number;
   readonly idleRss: number;
   readonly rssPeak: number;
   /** Peak sampled VmRSS during the phase minus the target's idle VmRSS. */
@@ -78,7 +80,10 @@ const scratch = await tempDir('wxmedia-bench-scratch-');
 const targets = await startTargets(names);
 const results: Measured[] = [];
 try {
-  for (const t of targets) console.log(`${t.name}: pid ${t.pid} at ${t.url}; idle RSS ${fmtMB(t.idleRss)}`);
+  for (const t of targets) {
+    const allowed = /^Cpus_allowed_list:\s*(\S+)/m.exec(await readFile(`/proc/${t.pid}/status`, 'utf8'))?.[1];
+    console.log(`${t.name}: pid ${t.pid} at ${t.url} on CPUs ${allowed}; idle RSS ${fmtMB(t.idleRss)}`);
+  }
   for (const size of SIZES) {
     const image = jpeg({ size: size.bytes });
     const frame = multipartFrame('bench.jpg', 'image/jpeg');
@@ -112,6 +117,7 @@ try {
     for (const phase of PHASES) {
       for (const t of targets) {
         const before = loadavg()[0]!;
+        const cpu0 = await cpuSeconds(t.pid, t.tree);
         t.rss.reset();
         const load = await runWrk(t.url, requests.get(t.name)![phase], {
           seconds: SECONDS,
@@ -120,6 +126,7 @@ try {
           scratch: scratch.path,
         });
         await t.rss.sample();
+        const cpu = (await cpuSeconds(t.pid, t.tree)) - cpu0;
         // A get must bring the whole object back: fewer bytes per reply than the image is a failure wrk cannot see.
         const expected = phase === 'get' ? (t.storesRawBody ? multipart.length : image.length) : 0;
         const short = load.requests > 0 && load.bytes / load.requests < expected;
@@ -129,6 +136,7 @@ try {
           target: t.name,
           load: short ? { ...load, errors: load.requests, firstError: `replies of ${(load.bytes / load.requests).toFixed(0)} bytes` } : load,
           loadavg: before,
+          cpu,
           idleRss: t.idleRss,
           rssPeak: t.rss.max,
           rssGrowth: t.rss.max - t.idleRss,
@@ -136,7 +144,7 @@ try {
         results.push(m);
         console.log(
           `${t.name} ${phase} ${size.label}: ${load.requests} in ${load.seconds.toFixed(1)} s, ${load.rps.toFixed(1)} req/s, ` +
-            `p50 ${fmtMs(load.p50)}, p99 ${fmtMs(load.p99)}, RSS peak ${fmtMB(m.rssPeak)} (+${fmtMB(m.rssGrowth)}), load ${before.toFixed(2)}` +
+            `p50 ${fmtMs(load.p50)}, p99 ${fmtMs(load.p99)}, server CPU ${cpu.toFixed(1)} s, RSS peak ${fmtMB(m.rssPeak)} (+${fmtMB(m.rssGrowth)}), load ${before.toFixed(2)}` +
             (m.load.errors ? `; ${m.load.errors} errors, first: ${m.load.firstError}` : ''),
         );
       }
@@ -182,6 +190,8 @@ async function report(targets: readonly Target[]): Promise<void> {
         'req/s': m.load.rps.toFixed(1),
         p50: fmtMs(m.load.p50),
         p99: fmtMs(m.load.p99),
+        'server CPU': `${((100 * m.cpu) / m.load.seconds).toFixed(0)} %`,
+        'req per CPU-s': (m.load.requests / m.cpu).toFixed(0),
         'RSS growth': fmtMB(m.rssGrowth),
         'load avg': m.loadavg.toFixed(2),
       })),
@@ -204,6 +214,7 @@ async function report(targets: readonly Target[]): Promise<void> {
         ratio: `${a} ÷ ${b}`,
         'req/s ÷': ratio(m.load.rps, d.load.rps),
         'p99 ÷': ratio(m.load.p99, d.load.p99),
+        'req per CPU-s ÷': ratio(m.load.requests / m.cpu, d.load.requests / d.cpu),
         'RSS growth ÷': ratio(m.rssGrowth, d.rssGrowth),
       });
     }
