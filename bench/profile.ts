@@ -94,6 +94,7 @@ try {
     const cli = await startProfiled(join(scratch.path, `data-${path.name}`), [`--cpu-prof`, `--cpu-prof-dir=${profDir}`, `--cpu-prof-interval=${values.interval}`]);
     let window: [number, number];
     let rps = 0;
+    let requests = 0;
     try {
       const token = await fetchToken(cli.url, APP);
       const q = `access_token=${encodeURIComponent(token)}`;
@@ -116,6 +117,7 @@ try {
       });
       window = [from, Number(process.hrtime.bigint() / 1000n)];
       rps = load.rps;
+      requests = load.requests;
       if (load.errors) console.error(`${path.name}: ${load.errors} errors, first: ${load.firstError}`);
     } finally {
       await cli.stop(); // SIGTERM: the server closes and exits, and node writes the profile
@@ -126,7 +128,8 @@ try {
     const s = await summarize(join(profDir, file), window[0], window[1]);
     const total = s.busyUs + s.idleUs;
     console.log(
-      `\n## ${path.name}: ${rps.toFixed(1)} req/s under the profiler, ${values.seconds} s; CPU busy ${pct(s.busyUs, total)} of the sampled time ` +
+      `\n## ${path.name}: ${rps.toFixed(1)} req/s under the profiler, ${values.seconds} s; main thread busy ${pct(s.busyUs, total)} of the ` +
+        `sampled time, ${(s.busyUs / requests).toFixed(0)} µs of it per request ` +
         `(load average ${loadavg()[0]!.toFixed(2)})\n`,
     );
     console.log(table(s.groups.map((g) => ({ group: g.group, 'self time': `${(g.us / 1000).toFixed(0)} ms`, 'of busy': pct(g.us, s.busyUs) }))));
