@@ -83,3 +83,29 @@ console.log(
     }),
   )}`,
 );
+
+// The same figures with one column per server, one table per measure: the form docs/benchmarks.md shows.
+const servers = [...new Set(runs[0]!.results.map((r) => r.target))];
+const rowsOf = [...new Set(runs[0]!.results.map((r) => `${r.phase}|${r.size}`))];
+const measures: Array<[string, (r: Run['results'][number]) => number, number, string]> = [
+  ['req/s', (r) => r.load.rps, 0, ''],
+  ['p99', (r) => r.load.p99, 0, ' ms'],
+  ['requests per server CPU-second', (r) => r.load.requests / r.cpu, 0, ''],
+  ['RSS growth over idle', (r) => r.rssGrowth, 0, ' MB'],
+];
+for (const [title, of, digits, unit] of measures) {
+  console.log(`\n${title}\n`);
+  console.log(
+    table(
+      rowsOf.map((key) => {
+        const [phase, size] = key.split('|') as [string, string];
+        const row: Record<string, string> = { phase: `${phase} ${size}` };
+        for (const s of servers) {
+          const rs = runs.map((run) => run.results.find((r) => r.phase === phase && r.size === size && r.target === s)).filter((r) => r !== undefined);
+          row[s] = rs.length ? span(rs.map(of), digits, unit) : '—';
+        }
+        return row;
+      }),
+    ),
+  );
+}
