@@ -8,9 +8,12 @@
  * shares are what to read, not the rates.
  *
  *   node --import tsx bench/profile.ts [--seconds 10] [--paths upload-100KiB,get-100KiB,upload-2MiB,get-2MiB]
- *        [--top 15] [--interval 1000] [--keep DIR]   (--keep: copy the .cpuprofile files there, for DevTools)
+ *        [--top 15] [--interval 1000] [--keep DIR] [--target wxmedia|bare-node]
+ *
+ * --keep copies the .cpuprofile files there (for DevTools); --target bare-node profiles the ceiling peer the same
+ * way, for the same summary side by side (its main-thread µs per request against wxmedia's).
  */
-import { copyFile, readdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -31,8 +34,11 @@ const { values } = parseArgs({
     'server-cpus': { type: 'string', default: '0' },
     'client-cpus': { type: 'string', default: '1' },
     keep: { type: 'string' },
+    target: { type: 'string', default: 'wxmedia' },
   },
 });
+const TARGET = values.target as 'wxmedia' | 'bare-node';
+if (TARGET !== 'wxmedia' && TARGET !== 'bare-node') throw new Error('--target is wxmedia or bare-node');
 const SIZES: Record<string, number> = { '100KiB': 100 * KB, '2MiB': 2 * MB };
 const paths = values.paths.split(',').map((p) => {
   const [phase, size] = p.split('-') as [string, string];
@@ -44,22 +50,28 @@ requireTools();
 await pinTree(process.pid, values['server-cpus']);
 const scratch = await tempDir('wxmedia-profile-');
 /**
- * `node <nodeFlags> wxmedia serve` (test/helpers/server.ts's startCli cannot take node flags, and --cpu-prof is not
- * allowed in NODE_OPTIONS); resolves once /healthz answers. stop() sends SIGTERM: wxmedia closes and exits, and
- * node writes the profile on the way out.
+ * `node <nodeFlags> wxmedia serve`, or the bare-node peer (test/helpers/server.ts's startCli cannot take node flags,
+ * and --cpu-prof is not allowed in NODE_OPTIONS); resolves once it answers. stop() makes it exit normally, so that
+ * node writes the profile on the way out: SIGTERM for wxmedia (it closes and exits), closing its stdin for the peer.
  */
-async function startProfiled(dataDir: string, nodeFlags: readonly string[]): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = spawn(
-    process.execPath,
-    [...nodeFlags, CLI_BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--data', dataDir, '--log-level', 'warn', '--app', `${APP.appid}:${APP.secret}`],
-    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+async function startProfiled(
+  target: 'wxmedia' | 'bare-node',
+  dataDir: string,
+  nodeFlags: readonly string[],
+): Promise<{ url: string; stop(): Promise<void> }> {
+  await mkdir(dataDir, { recursive: true });
+  const args =
+    target === 'wxmedia'
+      ? [CLI_BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--data', dataDir, '--log-level', 'warn', '--app', `${APP.appid}:${APP.secret}`]
+      : ['--import', 'tsx', join(REPO_ROOT, 'bench', 'peers', 'bare-node.ts'), '--dir', dataDir];
+  const child = spawn(process.execPath, [...nodeFlags, ...args], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
   const exited = new Promise<void>((res) => child.once('exit', () => res()));
   let output = '';
   child.stderr.on('data', (c: Buffer) => (output += c.toString()));
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
+    if (target === 'wxmedia') child.kill('SIGTERM');
+    child.stdin.end();
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
     await exited;
     clearTimeout(timer);
@@ -68,13 +80,13 @@ async function startProfiled(dataDir: string, nodeFlags: readonly string[]): Pro
     const url = await new Promise<string>((resolve, reject) => {
       child.stdout.on('data', (c: Buffer) => {
         output += c.toString();
-        const m = /wxmedia listening on (http:\/\/\S+)/.exec(output);
+        const m = / listening on (http:\/\/\S+)/.exec(output);
         if (m) resolve(m[1]!);
       });
-      void exited.then(() => reject(new Error(`wxmedia serve exited before listening:\n${output}`)));
+      void exited.then(() => reject(new Error(`${target} exited before listening:\n${output}`)));
     });
     child.stdout.resume();
-    await waitHealthy(url);
+    if (target === 'wxmedia') await waitHealthy(url);
     return { url, stop };
   } catch (e) {
     await stop();
@@ -91,12 +103,13 @@ try {
     const body = Buffer.concat([frame.head, image, frame.tail]);
     const bodyFile = join(scratch.path, `body-${path.name}`);
     await writeFile(bodyFile, body);
-    const cli = await startProfiled(join(scratch.path, `data-${path.name}`), [`--cpu-prof`, `--cpu-prof-dir=${profDir}`, `--cpu-prof-interval=${values.interval}`]);
+    const cli = await startProfiled(TARGET, join(scratch.path, `data-${path.name}`), [`--cpu-prof`, `--cpu-prof-dir=${profDir}`, `--cpu-prof-interval=${values.interval}`]);
     let window: [number, number];
     let rps = 0;
     let requests = 0;
     try {
-      const token = await fetchToken(cli.url, APP);
+      // The peer ignores the token; it is sent one all the same, so both get the same request bytes.
+      const token = TARGET === 'wxmedia' ? await fetchToken(cli.url, APP) : 'x'.repeat(64);
       const q = `access_token=${encodeURIComponent(token)}`;
       const upload = { method: 'POST' as const, paths: [`/cgi-bin/media/upload?${q}&type=image`], headers: { 'content-type': frame.contentType }, bodyFile, okBody: '"media_id"' };
       const gets: string[] = [];
@@ -124,11 +137,11 @@ try {
     }
     const [file] = (await readdir(profDir)).filter((f) => f.endsWith('.cpuprofile'));
     if (!file) throw new Error(`${path.name}: no .cpuprofile written in ${profDir}`);
-    if (values.keep) await copyFile(join(profDir, file), join(values.keep, `wxmedia-${path.name}.cpuprofile`));
+    if (values.keep) await copyFile(join(profDir, file), join(values.keep, `${TARGET}-${path.name}.cpuprofile`));
     const s = await summarize(join(profDir, file), window[0], window[1]);
     const total = s.busyUs + s.idleUs;
     console.log(
-      `\n## ${path.name}: ${rps.toFixed(1)} req/s under the profiler, ${values.seconds} s; main thread busy ${pct(s.busyUs, total)} of the ` +
+      `\n## ${TARGET} ${path.name}: ${rps.toFixed(1)} req/s under the profiler, ${values.seconds} s; main thread busy ${pct(s.busyUs, total)} of the ` +
         `sampled time, ${(s.busyUs / requests).toFixed(0)} µs of it per request ` +
         `(load average ${loadavg()[0]!.toFixed(2)})\n`,
     );

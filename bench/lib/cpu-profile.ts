@@ -42,6 +42,7 @@ export function groupOf(url: string, name: string): string {
   if (/node_modules\/(lmdb|msgpackr|ordered-binary)\//.test(url)) return 'lmdb';
   if (/node_modules\//.test(url)) return `dep: ${/node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? '?'}`;
   if (/\/packages\/[^/]+\/(dist|src)\//.test(url)) return 'wxmedia';
+  if (/\/bench\/peers\//.test(url)) return 'peer';
   if (/^node:(internal\/)?fs/.test(url)) return 'node fs';
   if (/^node:(internal\/streams|internal\/stream_base|_http|internal\/http|http|net|internal\/net|stream|_stream)/.test(url)) return 'node streams/http/net';
   if (url.startsWith('node:internal/crypto')) return 'node crypto';
