@@ -9,6 +9,7 @@
  *
  *   node --import tsx bench/upload-memory.ts [--rounds 3] [--concurrency 32] [--targets wxmedia,wxmedia-s3-redis,…]
  */
+import { loadavg } from 'node:os';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { jpeg } from '../test/helpers/images.ts';
@@ -101,7 +102,12 @@ try {
 const buffered = CONCURRENCY * FILE;
 const growth = (m: Measured) => m.hwm - m.target.idleRss;
 const w = results.find((m) => m.target.name === 'wxmedia');
-console.log(`\n${new Date().toISOString()} · node ${process.version} · ${ROUNDS} rounds × ${CONCURRENCY} concurrent 10 MiB uploads per server\n`);
+console.log(
+  `\n${new Date().toISOString()} · node ${process.version} · ${ROUNDS} rounds × ${CONCURRENCY} concurrent 10 MiB uploads per server · ` +
+    `load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}\n`,
+);
 console.log(
   table(
     results.map((m) => ({
