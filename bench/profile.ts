@@ -59,7 +59,7 @@ async function startProfiled(
   dataDir: string,
   nodeFlags: readonly string[],
 ): Promise<{ url: string; stop(): Promise<void> }> {
-  await mkdir(dataDir, { recursive: true });
+  await mkdir(dataDir, { recursive: true, mode: 0o700 }); // wxmedia refuses a data dir others can read
   const args =
     target === 'wxmedia'
       ? [CLI_BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--data', dataDir, '--log-level', 'warn', '--app', `${APP.appid}:${APP.secret}`]
