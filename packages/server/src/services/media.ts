@@ -127,12 +127,17 @@ async function readHead(it: AsyncIterator<Uint8Array>, n: number): Promise<{ byt
   let total = 0;
   while (total < n) {
     const r = await it.next();
-    if (r.done) return { bytes: Buffer.concat(chunks, total), done: true };
+    if (r.done) return { bytes: joined(chunks, total), done: true };
     const b = Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
     chunks.push(b);
     total += b.length;
   }
-  return { bytes: Buffer.concat(chunks, total), done: false };
+  return { bytes: joined(chunks, total), done: false };
+}
+
+/** Usually the first chunk alone covers the sniff: it is passed on as it is, not copied. */
+function joined(chunks: Buffer[], total: number): Buffer {
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
 }
 
 async function* prepend(head: Buffer, rest: AsyncIterator<Uint8Array> | undefined): AsyncGenerator<Uint8Array> {
