@@ -8,7 +8,7 @@ const SIZE_FLAGS = /--(?:max|min)[-_]semi[-_]space[-_]size|--semi[-_]space[-_]gr
  * NODE_OPTIONS). Under many concurrent uploads each request's objects live across several scavenges, and V8 then
  * grows the young generation up to 3 × 16 MiB; the socket chunks that die with them are freed only at the next
  * scavenge, which that growth makes rarer. Measured with bench/upload-memory.ts (32 concurrent 10 MiB uploads):
- * RSS growth 60–70 MB against the bare-node peer's 38–40 MB without this, 27 MB with it (docs/benchmarks.md). A
+ * RSS growth 60–70 MB without this, 36 MB with it; the bare-node peer's 38–42 MB (docs/deployment.md). A
  * runtime flag (the growth factor is read each time V8 would grow the space); only the serving process's heap,
  * never an embedder's, is affected.
  */
