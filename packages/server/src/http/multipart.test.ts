@@ -195,6 +195,20 @@ describe('parseMultipart: well-formed input', () => {
     assert.deepEqual(Buffer.concat(slices), Buffer.concat([payload, endsLikeDelimiter.subarray(0, 1000)]));
   });
 
+  it('copies only a few KiB of a large chunk joined to header bytes carried over', async () => {
+    const payload = Buffer.alloc(64 * 1024, 9);
+    const data = build([fileSpec(payload)]);
+    const cut = 20; // inside the part's header block
+    const second = Buffer.from(data.subarray(cut));
+    const slices: Buffer[] = [];
+    for await (const part of parseMultipart((async function* () { yield data.subarray(0, cut); yield second; })(), B)) {
+      for await (const slice of part.body) slices.push(slice);
+    }
+    assert.deepEqual(Buffer.concat(slices), payload);
+    const shared = slices.filter((x) => x.buffer === second.buffer).reduce((n, x) => n + x.length, 0);
+    assert.ok(shared > payload.length - 8 * 1024, `only ${shared} bytes handed out uncopied`);
+  });
+
   it('heldBack keeps exactly the longest suffix that could begin the delimiter', () => {
     const d = Buffer.from(`\r\n--${B}`);
     assert.equal(heldBack(Buffer.from('abc'), 0, d), 0);

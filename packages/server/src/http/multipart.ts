@@ -42,6 +42,8 @@ export interface MultipartPart {
 
 const DEFAULT_MAX_HEADER_BYTES = 8 * 1024;
 const DEFAULT_MAX_PARTS = 16;
+/** At most this much of a chunk is copied to join it to a carried tail (Reader.pull). */
+const JOIN_BYTES = 4 * 1024;
 const CRLF = Buffer.from('\r\n');
 const HEADER_END = Buffer.from('\r\n\r\n');
 const SP = 0x20;
@@ -94,6 +96,8 @@ class Reader {
   buf: Buffer = Buffer.alloc(0);
   pos = 0;
   private ended = false;
+  /** The rest of a source chunk of which only a slice was joined to a carried tail (see pull). */
+  private pending: Buffer | undefined;
 
   constructor(private readonly it: AsyncIterator<Uint8Array>) {}
 
@@ -103,18 +107,32 @@ class Reader {
 
   /** Appends the next chunk to the unread bytes; false at the end of the source. */
   async pull(): Promise<boolean> {
-    if (this.ended) return false;
-    const r = await this.it.next();
-    if (r.done) {
-      this.ended = true;
-      return false;
+    let chunk = this.pending;
+    this.pending = undefined;
+    if (!chunk) {
+      if (this.ended) return false;
+      const r = await this.it.next();
+      if (r.done) {
+        this.ended = true;
+        return false;
+      }
+      if (!(r.value instanceof Uint8Array)) throw new TypeError('multipart source must yield Uint8Array chunks');
+      chunk = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
     }
-    if (!(r.value instanceof Uint8Array)) throw new TypeError('multipart source must yield Uint8Array chunks');
-    const chunk = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
-    // Nothing carried over (the usual case inside a body: see heldBack): the chunk itself, not a copy, so a file
-    // part's bytes go from the socket to storage without being copied here (CPU and memory per upload,
-    // docs/benchmarks.md). Only a carried tail (part of a header block, or a possible delimiter start) is joined.
-    this.buf = this.pos >= this.buf.length ? chunk : Buffer.concat([this.buf.subarray(this.pos), chunk]);
+    if (this.pos >= this.buf.length) {
+      // Nothing carried over (the usual case inside a body: see heldBack): the chunk itself, not a copy, so a file
+      // part's bytes go from the socket to storage without being copied here (CPU and memory per upload).
+      this.buf = chunk;
+    } else {
+      // A carried tail (part of a header block, or a possible delimiter start) is joined to the chunk's first
+      // JOIN_BYTES only; the rest comes at the next pull, uncopied. Splitting a chunk is always safe: the parser
+      // reads the same at any chunking.
+      if (chunk.length > JOIN_BYTES) {
+        this.pending = chunk.subarray(JOIN_BYTES);
+        chunk = chunk.subarray(0, JOIN_BYTES);
+      }
+      this.buf = Buffer.concat([this.buf.subarray(this.pos), chunk]);
+    }
     this.pos = 0;
     return true;
   }
