@@ -3,13 +3,14 @@
  * with the real CLI server as a child process: `kill -9` (by its PID) in the middle of a large upload, restart on
  * the same data dir. The unfinished upload is not visible, staging/ is empty, every earlier media is served
  * byte-identical, and the earlier access_token still works. Being about the filesystem store, these tests look at
- * its files (media/<hour>/<id> and a sidecar, staging/).
+ * its files (media/<hour>/<id>.blob: a header, then the bytes; staging/).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ERRCODES } from '@wxmedia/protocol';
+import { BLOB_HEADER_BYTES } from '../../packages/server/src/storage/fs-blob-header.ts';
 import { gif, jpeg, png } from '../helpers/images.ts';
 import { BOUNDARY, multipartBody, rawHead, rawRequest } from '../helpers/raw-http.ts';
 import { getMedia, listFiles, startCli, tempDir, uploadMedia, type CliServer } from '../helpers/server.ts';
@@ -59,7 +60,7 @@ describe('kill -9 mid-upload, then restart on the same data dir', () => {
       kept.push({ id: r.media_id!, bytes, mime, ext });
     }
     const mediaBefore = (await storedFiles(data.path)).media;
-    assert.equal(mediaBefore.length, kept.length * 2, 'each media is its bytes and a sidecar');
+    assert.equal(mediaBefore.length, kept.length, 'each media is one file');
 
     // A large upload, streamed slowly over a raw socket: 1 MiB at once, then 64 KiB pieces.
     const body = multipartBody(BOUNDARY, [{ name: 'media', filename: 'big.jpg', contentType: 'image/jpeg', body: jpeg({ size: 8 * MB }) }]);
@@ -103,9 +104,11 @@ describe('kill -9 mid-upload, then restart on the same data dir', () => {
     }
     // Committed files on disk are whole too.
     for (const k of kept) {
-      const onDisk = after.media.find((f) => f.endsWith(k.id));
+      const onDisk = after.media.find((f) => f.endsWith(`${k.id}.blob`));
       assert.ok(onDisk, `${k.id} under media/`);
-      assert.ok((await readFile(join(data.path, 'media', onDisk))).equals(k.bytes));
+      const file = await readFile(join(data.path, 'media', onDisk));
+      assert.equal(file.length, BLOB_HEADER_BYTES + k.bytes.length);
+      assert.ok(file.subarray(BLOB_HEADER_BYTES).equals(k.bytes));
     }
 
     // The earlier token still works for uploads too, and the server keeps serving.
@@ -164,8 +167,8 @@ describe('kill -9 with several uploads in flight and others just acknowledged', 
     second = await startCli({ dataDir: data.path });
     const files = await storedFiles(data.path);
     assert.deepEqual(files.staging, []);
-    // Exactly the acknowledged media (bytes + sidecar each) and nothing else.
-    const ids = new Set(files.media.map((f) => f.split('/').pop()!.replace(/\.json$/, '')));
+    // Exactly the acknowledged media (one file each) and nothing else.
+    const ids = new Set(files.media.map((f) => f.split('/').pop()!.replace(/\.blob$/, '')));
     assert.deepEqual([...ids].sort(), acked.map((k) => k.id).sort());
     for (const k of acked) {
       const got = await getMedia(second.url, token, k.id);

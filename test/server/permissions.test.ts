@@ -59,7 +59,7 @@ describe('data directory permissions', { skip }, () => {
     }
     const wrong = found.filter((line) => !(line.endsWith('/ 700') || (!line.includes('/ ') && line.endsWith(' 600'))));
     assert.deepEqual(wrong, [], 'every directory 0700, every file 0600');
-    assert.ok(found.some((line) => /^media\/\d{10}\/[\w-]{64} 600$/.test(line)), 'the media file itself');
+    assert.ok(found.some((line) => /^media\/\d{10}\/[\w-]{64}\.blob 600$/.test(line)), 'the media file itself');
   });
 
   it('a data directory others can read is refused with what to do; allowSharedDataDir starts anyway', async () => {

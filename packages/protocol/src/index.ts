@@ -31,7 +31,8 @@ export {
 export { APPID_MAX_LENGTH, APPID_PATTERN, APPID_RULE, APP_KINDS, APP_KIND_RULE, isAppKind, type AppKind } from './apps.ts';
 export { PATHS, CLOUD_GATEWAY_PATH, HEALTH_PATH } from './paths.ts';
 export { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_BASE_URL, DEFAULT_DATA_DIR, ADMIN_KEY_FILE, DEV_APP_FILE } from './defaults.ts';
-export { RID_PATTERN, newRid, ridTime, errmsgWithRid, ridOfErrmsg } from './rid.ts';
+export { RID_PATTERN, ridTime, errmsgWithRid, ridOfErrmsg } from './rid.ts';
+export { newRid } from './rid-mint.ts';
 export { mac, sameBytes, sameSecret, appTag } from './signing.ts';
 export { MEDIA_ID_PATTERN, mintMediaId, checkMediaId, readMediaId, mediaIdCreatedAt, type MediaIdFacts, type MediaIdCheck } from './media-id.ts';
 export { mintAccessToken, readAccessToken, type TokenLane, type TokenFacts, type TokenCheck } from './access-token.ts';

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomInto } from './random-pool.ts';
 import { appTag, mac, sameBytes } from './signing.ts';
 import { MEDIA_TTL_SECONDS } from './limits.ts';
 import { formatByCode, type MediaFormat } from './media-rules.ts';
@@ -32,7 +32,7 @@ export function mintMediaId(key: Uint8Array, appid: string, createdAt: number, f
   b.writeUInt32BE(createdAt >>> 0, 1);
   b[5] = format.code;
   appTag(key, appid).copy(b, 6);
-  randomBytes(16).copy(b, 14);
+  randomInto(b, 14, 16);
   mac(key, b.subarray(0, BODY), TOTAL - BODY).copy(b, BODY);
   return b.toString('base64url');
 }

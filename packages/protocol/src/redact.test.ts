@@ -63,4 +63,10 @@ describe('redact', () => {
     assert.equal(redact('see "https://x/y?access_token%5B%5D=T"'), `see "https://x/y?access_token%5B%5D=${REDACTED}"`);
     assert.equal(redact('{"key":"k-1","adminKey":"k2"}'), `{"key":"${REDACTED}","adminKey":"${REDACTED}"}`);
   });
+  it('leaves text with neither "=" nor a quote as it is, and still redacts once either appears', () => {
+    for (const text of ['multipart/form-data', 'undici', '127.0.0.1:8080', 'keep-alive', '']) assert.equal(redact(text), text);
+    assert.equal(redact('see ?secret=abc'), `see ?secret=${REDACTED}`);
+    assert.equal(redact('{"access_token": "abc"}'), `{"access_token": "${REDACTED}"}`);
+    assert.equal(redact('AWS4-HMAC-SHA256 Credential=AKIA/2026'), `AWS4-HMAC-SHA256 Credential=${REDACTED}/2026`);
+  });
 });

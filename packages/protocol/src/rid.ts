@@ -1,4 +1,7 @@
-import { randomBytes } from 'node:crypto';
+/**
+ * Reading rids: browser-safe (the dashboard reaches this file through wire.ts), so no Node import here. Making one
+ * (newRid) is the server's business: rid-mint.ts.
+ */
 
 /**
  * A WeChat request id: three groups of 8 lower-case hex characters, the first being the request's Unix time in
@@ -6,12 +9,6 @@ import { randomBytes } from 'node:crypto';
  * failed call up by the rid in its errmsg.
  */
 export const RID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}$/;
-
-export function newRid(unixSeconds: number): string {
-  const time = (unixSeconds >>> 0).toString(16).padStart(8, '0');
-  const rand = randomBytes(8).toString('hex');
-  return `${time}-${rand.slice(0, 8)}-${rand.slice(8)}`;
-}
 
 /** The Unix time (seconds) a rid was made at. */
 export function ridTime(rid: string): number | undefined {

@@ -14,7 +14,7 @@ import { isApiAllowed } from './envs.ts';
 import { decodeFunctionToken } from './function-token.ts';
 import type { CloudGatewayDeps } from './gateway-deps.ts';
 import { CloudGatewayError, TCB_GATEWAY_ERRORS, cloudCallErrorResp, sendGatewayError } from './gateway-errors.ts';
-import { API_TYPE_OPEN_API, decodeCommApiData, encodeCommOpenApiResp, type CommApiData, type CommOpenApiResp } from './protobuf.ts';
+import type { CommApiData, CommOpenApiResp } from './protobuf.ts';
 import { readGatewayForm, textField, binaryField } from './request-body.ts';
 import { wechatErrorResp } from './result.ts';
 
@@ -41,7 +41,15 @@ export async function registerCloudGateway(app: FastifyInstance, deps: CloudGate
   });
 }
 
+/**
+ * The protobuf codec, with protobufjs behind it, is loaded by the first cloud call rather than at start: most servers
+ * never get one, and it stays resident once loaded (idle RSS, docs/benchmarks.md).
+ */
+let codec: Promise<typeof import('./protobuf.ts')> | undefined;
+const loadCodec = () => (codec ??= import('./protobuf.ts'));
+
 async function handle(request: FastifyRequest, reply: FastifyReply, deps: CloudGatewayDeps, maxBytes: number): Promise<FastifyReply> {
+  const { encodeCommOpenApiResp } = await loadCodec();
   // The HTTP layer names each request by a WeChat rid; a bare Fastify (tests) gets one made here.
   const rid = RID_PATTERN.test(request.id) ? request.id : newRid(nowSeconds(deps.clock));
   const started = Date.now();
@@ -107,14 +115,14 @@ async function answer(
   let data: CommApiData;
   try {
     fn = decodeFunctionToken(textField(form, 'wxcloudapitoken'));
-    data = decodeCommApiData(requestData);
+    data = (await loadCodec()).decodeCommApiData(requestData);
   } catch (e) {
     throw new CloudGatewayError('INVALID_PARAM', (e as Error).message);
   }
   if (fn) log['function'] = fn.name;
 
   if (!isApiAllowed(api, auth.env, fn?.openapi)) return cloudCallErrorResp('NO_PERMISSION');
-  if (data.apiType !== API_TYPE_OPEN_API || !isImplementedApi(api)) return cloudCallErrorResp('API_NOT_FOUND');
+  if (data.apiType !== (await loadCodec()).API_TYPE_OPEN_API || !isImplementedApi(api)) return cloudCallErrorResp('API_NOT_FOUND');
   // `cloud.openapi({appid})` asks for another account's API (cross-account): not something an env may do here.
   if (data.appid !== '' && data.appid !== auth.env.appid) return cloudCallErrorResp('NO_PERMISSION');
   return (

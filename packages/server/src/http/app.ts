@@ -166,6 +166,8 @@ export function buildHttpApp(ctx: ServerContext): FastifyInstance {
   // One line per request at info, the default level: a failed WeChat call also says for which app and why (the
   // reason WeChat's envelope leaves out), so a user can look a rid up without turning on debug logging.
   app.addHook('onResponse', async (request, reply) => {
+    // Below info (e.g. --log-level warn), skip building the line: its redaction runs for every request.
+    if (!ctx.logger.isLevelEnabled('info')) return;
     const failed = request.wxErrcode !== undefined && request.wxErrcode !== 0;
     const call = request.wxCall;
     request.log.info(

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import {
   boundaryOf,
+  heldBack,
   MultipartError,
   parseMultipart,
   readPartBody,
@@ -156,6 +157,67 @@ describe('parseMultipart: well-formed input', () => {
       assert.deepEqual(got[0]?.body, tricky, `cut at ${cut}`);
       assert.equal(got[1]?.body.toString(), 'y');
     }
+  });
+
+  it('finds every delimiter across every split into three chunks', async () => {
+    // Two parts whose bodies end in delimiter prefixes, so each cut lands inside, before or after a near-miss.
+    const specs = [fileSpec(`a\r\n--${B.slice(0, 5)}\r`), field('b', `\r\n-\r\n--${B.slice(0, -1)}x`)];
+    const data = build(specs);
+    for (let i = 1; i < data.length; i++) {
+      for (let j = i; j < data.length; j++) {
+        async function* three(): AsyncGenerator<Uint8Array> {
+          yield data.subarray(0, i);
+          if (j > i) yield data.subarray(i, j);
+          yield data.subarray(j);
+        }
+        const got = await collect(three());
+        assert.deepEqual(
+          got.map((g) => g.body.toString('latin1')),
+          specs.map((x) => x.body.toString()),
+          `cuts at ${i}, ${j}`,
+        );
+      }
+    }
+  });
+
+  it('hands a body chunk out without copying it, holding back only a possible delimiter start', async () => {
+    const head = build([fileSpec('')]).subarray(0, -`\r\n--${B}--`.length);
+    const payload = Buffer.alloc(64 * 1024, 7);
+    const endsLikeDelimiter = Buffer.concat([Buffer.alloc(1000, 7), Buffer.from(`\r\n--${B.slice(0, 3)}`)]);
+    const tail = Buffer.from(`${B.slice(3)}--`);
+    const sources = [head, payload, endsLikeDelimiter, tail];
+    const slices: Buffer[] = [];
+    for await (const part of parseMultipart((async function* () { yield* sources; })(), B)) {
+      for await (const slice of part.body) slices.push(slice);
+    }
+    // The whole 64 KiB chunk is one slice over the source's own memory.
+    assert.ok(slices.some((x) => x.length === payload.length && x.buffer === payload.buffer && x.byteOffset === payload.byteOffset));
+    assert.deepEqual(Buffer.concat(slices), Buffer.concat([payload, endsLikeDelimiter.subarray(0, 1000)]));
+  });
+
+  it('copies only a few KiB of a large chunk joined to header bytes carried over', async () => {
+    const payload = Buffer.alloc(64 * 1024, 9);
+    const data = build([fileSpec(payload)]);
+    const cut = 20; // inside the part's header block
+    const second = Buffer.from(data.subarray(cut));
+    const slices: Buffer[] = [];
+    for await (const part of parseMultipart((async function* () { yield data.subarray(0, cut); yield second; })(), B)) {
+      for await (const slice of part.body) slices.push(slice);
+    }
+    assert.deepEqual(Buffer.concat(slices), payload);
+    const shared = slices.filter((x) => x.buffer === second.buffer).reduce((n, x) => n + x.length, 0);
+    assert.ok(shared > payload.length - 8 * 1024, `only ${shared} bytes handed out uncopied`);
+  });
+
+  it('heldBack keeps exactly the longest suffix that could begin the delimiter', () => {
+    const d = Buffer.from(`\r\n--${B}`);
+    assert.equal(heldBack(Buffer.from('abc'), 0, d), 0);
+    assert.equal(heldBack(Buffer.from('abc\r'), 0, d), 1);
+    assert.equal(heldBack(Buffer.from('abc\r\n-'), 0, d), 3);
+    assert.equal(heldBack(Buffer.from(`abc\r\n--${B.slice(0, -1)}`), 0, d), d.length - 1);
+    assert.equal(heldBack(Buffer.from('abc\r\nx'), 0, d), 0, 'CR LF then something else: not a delimiter start');
+    assert.equal(heldBack(Buffer.from('\r\r'), 0, d), 1, 'the later CR');
+    assert.equal(heldBack(Buffer.from('ab\r'), 3, d), 0, 'nothing from `from` on');
   });
 
   it('keeps a 5 MB random body intact under random chunking', async () => {

@@ -7,6 +7,9 @@
  *
  * The parser never closes or drains the source on error: the caller owns it (an HTTP layer wants to answer
  * with an errcode, not reset the socket).
+ *
+ * Body slices are views of the source's chunks, not copies: the source must not reuse a chunk's memory once it has
+ * yielded it (Node's streams never do; each socket read is a new Buffer).
  */
 
 import { MultipartError } from './multipart-error.ts';
@@ -39,6 +42,8 @@ export interface MultipartPart {
 
 const DEFAULT_MAX_HEADER_BYTES = 8 * 1024;
 const DEFAULT_MAX_PARTS = 16;
+/** At most this much of a chunk is copied to join it to a carried tail (Reader.pull). */
+const JOIN_BYTES = 4 * 1024;
 const CRLF = Buffer.from('\r\n');
 const HEADER_END = Buffer.from('\r\n\r\n');
 const SP = 0x20;
@@ -86,11 +91,13 @@ export async function readPartBody(part: MultipartPart, maxBytes: number): Promi
   return Buffer.concat(chunks, total);
 }
 
-/** Unread bytes of the source. At most one chunk plus the carried-over tail is held at any time. */
+/** Unread bytes of the source. At most one chunk plus a carried-over tail (header bytes, a delimiter's start) is held. */
 class Reader {
   buf: Buffer = Buffer.alloc(0);
   pos = 0;
   private ended = false;
+  /** The rest of a source chunk of which only a slice was joined to a carried tail (see pull). */
+  private pending: Buffer | undefined;
 
   constructor(private readonly it: AsyncIterator<Uint8Array>) {}
 
@@ -100,15 +107,32 @@ class Reader {
 
   /** Appends the next chunk to the unread bytes; false at the end of the source. */
   async pull(): Promise<boolean> {
-    if (this.ended) return false;
-    const r = await this.it.next();
-    if (r.done) {
-      this.ended = true;
-      return false;
+    let chunk = this.pending;
+    this.pending = undefined;
+    if (!chunk) {
+      if (this.ended) return false;
+      const r = await this.it.next();
+      if (r.done) {
+        this.ended = true;
+        return false;
+      }
+      if (!(r.value instanceof Uint8Array)) throw new TypeError('multipart source must yield Uint8Array chunks');
+      chunk = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
     }
-    if (!(r.value instanceof Uint8Array)) throw new TypeError('multipart source must yield Uint8Array chunks');
-    // Always a copy: views handed to the consumer must not alias a chunk the source might reuse.
-    this.buf = Buffer.concat([this.buf.subarray(this.pos), r.value]);
+    if (this.pos >= this.buf.length) {
+      // Nothing carried over (the usual case inside a body: see heldBack): the chunk itself, not a copy, so a file
+      // part's bytes go from the socket to storage without being copied here (CPU and memory per upload).
+      this.buf = chunk;
+    } else {
+      // A carried tail (part of a header block, or a possible delimiter start) is joined to the chunk's first
+      // JOIN_BYTES only; the rest comes at the next pull, uncopied. Splitting a chunk is always safe: the parser
+      // reads the same at any chunking.
+      if (chunk.length > JOIN_BYTES) {
+        this.pending = chunk.subarray(JOIN_BYTES);
+        chunk = chunk.subarray(0, JOIN_BYTES);
+      }
+      this.buf = Buffer.concat([this.buf.subarray(this.pos), chunk]);
+    }
     this.pos = 0;
     return true;
   }
@@ -223,8 +247,8 @@ class Parser {
         state.done = true;
         return data.length > 0 ? data : undefined;
       }
-      // Hold back what could be the start of a delimiter split across chunks; hand out the rest now.
-      const safe = buf.length - (this.delimiter.length - 1);
+      // Hold back only what could be the start of a delimiter split across chunks; hand out the rest now.
+      const safe = buf.length - heldBack(buf, pos, this.delimiter);
       if (safe > pos) {
         r.pos = safe;
         return buf.subarray(pos, safe);
@@ -274,6 +298,19 @@ class Parser {
       if (!(await r.pull())) throw new MultipartError('truncated', 'source ended inside part headers');
     }
   }
+}
+
+/**
+ * How many bytes at the end of `buf` (from `from` on) could be the beginning of `delimiter`, completed by the next
+ * chunk: the longest suffix that is a proper prefix of it. Usually 0 (the delimiter starts with CR), so a body
+ * chunk is handed out whole and the next one needs no joining.
+ */
+export function heldBack(buf: Buffer, from: number, delimiter: Buffer): number {
+  const first = delimiter[0]!;
+  for (let i = buf.indexOf(first, Math.max(from, buf.length - (delimiter.length - 1))); i >= 0; i = buf.indexOf(first, i + 1)) {
+    if (buf.compare(delimiter, 0, buf.length - i, i) === 0) return buf.length - i;
+  }
+  return 0;
 }
 
 function positiveInt(n: number, what: string): number {

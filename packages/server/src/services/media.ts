@@ -59,7 +59,7 @@ export class DefaultMediaService implements MediaService {
       staged = await this.deps.blobs.stage(
         mediaId,
         { appid: input.appid, createdAt, contentType: named.mime, filename: input.filename },
-        prepend(head.bytes, head.done ? undefined : iterator),
+        prepend(head.chunks, head.done ? undefined : iterator),
         { maxBytes: this.deps.maxBytes[type] },
       );
     } catch (e) {
@@ -121,22 +121,31 @@ export class DefaultMediaService implements MediaService {
   }
 }
 
-/** Reads from the iterator until `n` bytes or its end, keeping what was read. */
-async function readHead(it: AsyncIterator<Uint8Array>, n: number): Promise<{ bytes: Buffer; done: boolean }> {
+/**
+ * Reads from the iterator until `n` bytes or its end, keeping the chunks read as they are (they go to storage
+ * uncopied); `bytes` is their first `n` bytes, joined only when they span chunks (the sniff needs them contiguous).
+ */
+async function readHead(it: AsyncIterator<Uint8Array>, n: number): Promise<{ bytes: Buffer; chunks: Buffer[]; done: boolean }> {
   const chunks: Buffer[] = [];
   let total = 0;
+  let done = false;
   while (total < n) {
     const r = await it.next();
-    if (r.done) return { bytes: Buffer.concat(chunks, total), done: true };
+    if (r.done) {
+      done = true;
+      break;
+    }
     const b = Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
     chunks.push(b);
     total += b.length;
   }
-  return { bytes: Buffer.concat(chunks, total), done: false };
+  const first = chunks[0];
+  const bytes = first && first.length >= Math.min(n, total) ? first : Buffer.concat(chunks, Math.min(n, total));
+  return { bytes, chunks, done };
 }
 
-async function* prepend(head: Buffer, rest: AsyncIterator<Uint8Array> | undefined): AsyncGenerator<Uint8Array> {
-  yield head;
+async function* prepend(head: readonly Buffer[], rest: AsyncIterator<Uint8Array> | undefined): AsyncGenerator<Uint8Array> {
+  yield* head;
   if (!rest) return;
   for (;;) {
     const r = await rest.next();

@@ -25,9 +25,13 @@ export class QuotaService {
     },
   ) {}
 
-  /** Counts one call; throws 45009 (without counting it) when the day's quota is spent. */
+  /**
+   * Counts one call; throws 45009 (without counting it) when the day's quota is spent. Every upload and get is
+   * charged, so the count is a `deferred` write: exact across instances, but not waited on to reach the disk (a
+   * crash may lose the last milliseconds of counts; docs/deployment.md, "What is durable when").
+   */
   async charge(appid: string, path: QuotaPath): Promise<void> {
-    if (!(await countWithinLimit(this.deps.state, this.key(appid, path), this.deps.limits[path], 2 * DAY_MS))) {
+    if (!(await countWithinLimit(this.deps.state, this.key(appid, path), this.deps.limits[path], 2 * DAY_MS, 'deferred'))) {
       this.deps.onReject?.(path);
       throw new WxError('DAILY_QUOTA', `${path} quota spent`);
     }

@@ -1,10 +1,16 @@
-import { access, constants, mkdir, open, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { access, constants, mkdir, readdir, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MEDIA_ID_PATTERN, mediaIdCreatedAt, parseJsonObject } from '@wxmedia/protocol';
+import { Readable } from 'node:stream';
+import { MEDIA_ID_PATTERN, mediaIdCreatedAt } from '@wxmedia/protocol';
 import type { BlobInfo, BlobStats, BlobStore, BlobWriteMeta, ByteRange, OpenedBlob, StagedBlob } from './blob-store.ts';
 import { PRIVATE_DIR_MODE } from './file-modes.ts';
 import { writeBodyFile } from './body-file.ts';
-import { FsStagedBlob, SIDECAR } from './fs-staged-blob.ts';
+import { DirectorySyncs } from './dir-sync.ts';
+import { BLOB_HEADER_BYTES, decodeBlobHeader, encodeBlobHeader } from './fs-blob-header.ts';
+import { closeFd, fstatFd, openFd, readAtFd, renamePath, statPath, syncDirectory } from './fs-calls.ts';
+import { LEGACY_SIDECAR, legacyCommittedIds, readLegacySidecar } from './fs-legacy-layout.ts';
+import { FsStagedBlob } from './fs-staged-blob.ts';
 import { HOUR_BUCKET_NAME, HOUR_SECONDS, hourBucketName, hourBucketStart, listNewestFirst } from './hour-bucket.ts';
 import { isLeftover, processFileName } from './process-files.ts';
 
@@ -13,24 +19,40 @@ export interface FsBlobStoreOptions {
   readonly dir: string;
 }
 
+/** Suffix of a committed blob file: its header (fs-blob-header.ts), then its bytes. */
+const BLOB_SUFFIX = '.blob';
 /** Files stats() reads at once: enough to hide latency, few enough to keep file descriptors bounded. */
 const STATS_READ_BATCH = 16;
+/**
+ * Largest read a get stream makes: a 100 KB blob goes out in one read instead of two and an end-of-file probe,
+ * while 32 concurrent gets of large blobs hold at most 32 × this in flight.
+ */
+const MAX_READ_BYTES = 256 * 1024;
+const MIN_READ_BYTES = 16 * 1024;
 
 /**
  * The default BlobStore: plain files under the data directory.
  *
- *   <dir>/staging/<id>.<pid>.<uuid>       bytes being written (unique name: two stages of one id never collide)
- *   <dir>/staging/<id>.<pid>.<uuid>.json  the sidecar, written at commit
- *   <dir>/media/<YYYYMMDDHH>/<id>        committed bytes, in the UTC hour of the id's created_at
- *   <dir>/media/<YYYYMMDDHH>/<id>.json   BlobInfo
+ *   <dir>/staging/<id>.<pid>.<uuid>       a blob being written: its header, then its bytes (unique name: two stages
+ *                                         of one id never collide)
+ *   <dir>/media/<YYYYMMDDHH>/<id>.blob    a committed blob: the same file, renamed in, in the UTC hour of the id's
+ *                                         created_at
+ *   <dir>/media/<YYYYMMDDHH>/<id>(.json)  a blob committed by wxmedia 0.1.0: read, never written (fs-legacy-layout.ts)
  *
  * Hour buckets make sweeping cost what expires: whole buckets are removed without looking inside, and only the one
- * bucket straddling the boundary is listed. Renaming the data file into its bucket is the commit point, so a crash
- * at any moment leaves either nothing visible or a complete blob (an orphan sidecar is never read alone).
+ * bucket straddling the boundary is listed. Renaming the staged file into its bucket is the commit point, so a crash
+ * at any moment leaves either nothing visible or a complete blob.
+ *
+ * What an upload costs on disk: one file written (header and bytes together) and fsynced, one rename, and a share
+ * of an fsync of the bucket's directory (dir-sync.ts: concurrent commits share them). A bucket's directory is made
+ * (and media/ fsynced) once per process and hour, not per upload.
  */
 export class FsBlobStore implements BlobStore {
   readonly #media: string;
   readonly #staging: string;
+  readonly #dirSyncs = new DirectorySyncs();
+  /** Bucket directories this process has made sure of (made, and their entry in media/ durable). */
+  readonly #readyBuckets = new Map<string, Promise<void>>();
 
   constructor(options: FsBlobStoreOptions) {
     this.#media = join(options.dir, 'media');
@@ -56,40 +78,48 @@ export class FsBlobStore implements BlobStore {
     // Reads find a blob through the created_at written in its id; a different meta.createdAt would file it in a
     // bucket where neither reads nor the sweeper would look for it.
     if (mediaIdCreatedAt(id) !== meta.createdAt) throw new TypeError('FsBlobStore.stage: meta.createdAt differs from the id');
-    const dataPath = join(this.#staging, processFileName(id));
-    const size = await writeBodyFile(dataPath, body, { maxBytes: options.maxBytes, sync: true });
+    const stagedPath = join(this.#staging, processFileName(id));
+    const head = encodeBlobHeader(meta);
+    const size = await writeBodyFile(stagedPath, body, { maxBytes: options.maxBytes, sync: true, head });
     const bucket = join(this.#media, hourBucketName(meta.createdAt));
-    return new FsStagedBlob({ id, meta, size, dataPath, bucket, media: this.#media });
+    const committedPath = join(bucket, `${id}${BLOB_SUFFIX}`);
+    return new FsStagedBlob({
+      info: { id, appid: meta.appid, createdAt: meta.createdAt, contentType: meta.contentType, filename: meta.filename, size },
+      stagedPath,
+      committedPath,
+      place: () => this.#place(stagedPath, committedPath, bucket),
+      syncPlace: () => this.#dirSyncs.sync(bucket),
+    });
   }
 
   async size(id: string): Promise<number | undefined> {
-    const path = this.#dataPath(id);
-    if (path === undefined) return undefined;
-    return (await ifPresent(() => stat(path)))?.size;
+    const paths = this.#paths(id);
+    if (paths === undefined) return undefined;
+    const blob = await ifPresent(() => statPath(paths.blob));
+    if (blob !== undefined) return blob.size >= BLOB_HEADER_BYTES ? blob.size - BLOB_HEADER_BYTES : undefined;
+    return (await ifPresent(() => statPath(paths.legacy)))?.size;
   }
 
   async open(id: string, range?: ByteRange): Promise<OpenedBlob | undefined> {
-    const path = this.#dataPath(id);
-    if (path === undefined) return undefined;
-    // Open first, then stat the handle: a delete or sweep between the two cannot be observed half-way.
-    const handle = await ifPresent(() => open(path, 'r'));
-    if (handle === undefined) return undefined;
-    try {
-      const { size } = await handle.stat();
-      const stream = handle.createReadStream(range ? { start: range.start, end: range.end } : {});
-      return { size, stream };
-    } catch (error) {
-      await handle.close();
-      throw error;
+    const found = await this.#openCommitted(id);
+    if (found === undefined) return undefined;
+    const { fd, offset, size } = found;
+    const start = offset + (range?.start ?? 0);
+    const end = offset + (range?.end ?? size - 1);
+    if (end < start) {
+      // A whole empty blob: nothing to read.
+      await closeFd(fd);
+      return { size, stream: Readable.from([]) };
     }
+    // The stream owns the descriptor from here: it closes it at its end, or when the caller destroys it.
+    const highWaterMark = Math.min(MAX_READ_BYTES, Math.max(MIN_READ_BYTES, end - start + 1));
+    return { size, stream: createReadStream('', { fd, start, end, highWaterMark }) };
   }
 
   async info(id: string): Promise<BlobInfo | undefined> {
-    const path = this.#dataPath(id);
-    if (path === undefined) return undefined;
-    // The data file decides whether the blob exists; its sidecar may outlive it by a moment (delete, crash).
-    if ((await this.size(id)) === undefined) return undefined;
-    return readSidecar(`${path}${SIDECAR}`);
+    const createdAt = mediaIdCreatedAt(id);
+    if (createdAt === undefined) return undefined;
+    return this.#infoIn(hourBucketName(createdAt), id);
   }
 
   async list(options: { appid?: string; limit: number }): Promise<BlobInfo[]> {
@@ -97,18 +127,19 @@ export class FsBlobStore implements BlobStore {
       {
         buckets: () => this.#buckets(),
         idsIn: async (bucket) => committedIds(await readdirIfPresent(join(this.#media, bucket))),
-        info: (bucket, id) => readSidecar(join(this.#media, bucket, `${id}${SIDECAR}`)),
+        info: (bucket, id) => this.#infoIn(bucket, id),
       },
       options,
     );
   }
 
   async delete(id: string): Promise<boolean> {
-    const path = this.#dataPath(id);
-    if (path === undefined) return false;
+    const paths = this.#paths(id);
+    if (paths === undefined) return false;
+    if (await unlinkIfPresent(paths.blob)) return true;
     // The data file first: once it is gone the blob is gone, whatever happens to the sidecar.
-    const existed = await unlinkIfPresent(path);
-    await rm(`${path}${SIDECAR}`, { force: true });
+    const existed = await unlinkIfPresent(paths.legacy);
+    await rm(`${paths.legacy}${LEGACY_SIDECAR}`, { force: true });
     return existed;
   }
 
@@ -116,8 +147,7 @@ export class FsBlobStore implements BlobStore {
     let count = 0;
     let bytes = 0;
     for (const bucket of await this.#buckets()) {
-      const dir = join(this.#media, bucket);
-      const ids = committedIds(await readdirIfPresent(dir));
+      const ids = committedIds(await readdirIfPresent(join(this.#media, bucket)));
       for (let i = 0; i < ids.length; i += STATS_READ_BATCH) {
         const sizes = await Promise.all(ids.slice(i, i + STATS_READ_BATCH).map((id) => this.size(id)));
         for (const size of sizes) {
@@ -139,16 +169,16 @@ export class FsBlobStore implements BlobStore {
       const names = await readdirIfPresent(dir);
       if (start + HOUR_SECONDS <= createdBefore) {
         // Everything in this hour has expired: count (for the caller's log) and drop the directory whole.
-        removed += names.filter((name) => !name.endsWith(SIDECAR)).length;
+        removed += names.filter(isDataFileName).length;
+        this.#readyBuckets.delete(dir);
         await rm(dir, { recursive: true, force: true });
         continue;
       }
       // The one bucket the boundary cuts: decide per file from the created_at in its name, without a stat.
       for (const name of names) {
-        const id = name.endsWith(SIDECAR) ? name.slice(0, -SIDECAR.length) : name;
-        const createdAt = mediaIdCreatedAt(id);
+        const createdAt = mediaIdCreatedAt(name.slice(0, ID_LENGTH));
         if (createdAt === undefined || createdAt >= createdBefore) continue;
-        if ((await unlinkIfPresent(join(dir, name))) && id === name) removed += 1;
+        if ((await unlinkIfPresent(join(dir, name))) && isDataFileName(name)) removed += 1;
       }
     }
     return removed;
@@ -158,10 +188,89 @@ export class FsBlobStore implements BlobStore {
     // Nothing is held open between calls; streams handed out by open() close themselves.
   }
 
-  #dataPath(id: string): string | undefined {
+  /** A committed blob's file, opened: where its bytes start in it and how many there are. */
+  async #openCommitted(id: string): Promise<{ fd: number; offset: number; size: number } | undefined> {
+    const paths = this.#paths(id);
+    if (paths === undefined) return undefined;
+    let offset = BLOB_HEADER_BYTES;
+    let fd = await ifPresent(() => openFd(paths.blob, 'r'));
+    if (fd === undefined) {
+      offset = 0;
+      fd = await ifPresent(() => openFd(paths.legacy, 'r'));
+      if (fd === undefined) return undefined;
+    }
+    // Open first, then stat the descriptor: a delete or sweep between the two cannot be observed half-way.
+    try {
+      const size = (await fstatFd(fd)).size - offset;
+      if (size >= 0) return { fd, offset, size };
+    } catch (error) {
+      await closeFd(fd);
+      throw error;
+    }
+    // Shorter than a header: not a file this store wrote whole (outside damage), so not a blob.
+    await closeFd(fd);
+    return undefined;
+  }
+
+  async #infoIn(bucket: string, id: string): Promise<BlobInfo | undefined> {
+    if (!MEDIA_ID_PATTERN.test(id)) return undefined;
+    const dir = join(this.#media, bucket);
+    const fd = await ifPresent(() => openFd(join(dir, `${id}${BLOB_SUFFIX}`), 'r'));
+    if (fd !== undefined) {
+      try {
+        const { size } = await fstatFd(fd);
+        return decodeBlobHeader(id, await readAtFd(fd, BLOB_HEADER_BYTES, 0), size);
+      } finally {
+        await closeFd(fd);
+      }
+    }
+    // The data file decides whether a legacy blob exists; its sidecar may outlive it by a moment (delete, crash).
+    const legacy = join(dir, id);
+    if ((await ifPresent(() => statPath(legacy))) === undefined) return undefined;
+    return readLegacySidecar(`${legacy}${LEGACY_SIDECAR}`);
+  }
+
+  /** Renames a staged file into its bucket, making the bucket first when this process has not yet. */
+  async #place(stagedPath: string, committedPath: string, bucket: string): Promise<void> {
+    await this.#bucketReady(bucket);
+    try {
+      await renamePath(stagedPath, committedPath);
+    } catch (error) {
+      // The bucket went away since (a sweep in this or another process; a clock moved back): make it again, once.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      this.#readyBuckets.delete(bucket);
+      await this.#bucketReady(bucket);
+      await renamePath(stagedPath, committedPath);
+    }
+  }
+
+  /**
+   * Makes `bucket` exist, durably: its entry in media/ is fsynced the first time this process uses it, even when
+   * another process made it — that one's fsync may still be running, and an upload acknowledged here must not
+   * depend on it. Once per process and hour; concurrent first uploads share it.
+   */
+  #bucketReady(bucket: string): Promise<void> {
+    let ready = this.#readyBuckets.get(bucket);
+    if (ready === undefined) {
+      ready = (async () => {
+        await mkdir(bucket, { recursive: true, mode: PRIVATE_DIR_MODE });
+        await syncDirectory(this.#media);
+      })();
+      this.#readyBuckets.set(bucket, ready);
+      // A failure is not remembered: the next upload tries again.
+      ready.catch(() => {
+        if (this.#readyBuckets.get(bucket) === ready) this.#readyBuckets.delete(bucket);
+      });
+    }
+    return ready;
+  }
+
+  #paths(id: string): { blob: string; legacy: string } | undefined {
     // The pattern admits neither '.' nor '/', so no id can climb out of its bucket.
     const createdAt = mediaIdCreatedAt(id);
-    return createdAt === undefined ? undefined : join(this.#media, hourBucketName(createdAt), id);
+    if (createdAt === undefined) return undefined;
+    const legacy = join(this.#media, hourBucketName(createdAt), id);
+    return { blob: `${legacy}${BLOB_SUFFIX}`, legacy };
   }
 
   async #buckets(): Promise<string[]> {
@@ -169,30 +278,20 @@ export class FsBlobStore implements BlobStore {
   }
 }
 
+/** Length of a media id, the start of every file name in a bucket. */
+const ID_LENGTH = 64;
 
-/** Ids whose data file and sidecar are both present: the data file makes it committed, the sidecar describes it. */
+const isId = (name: string): boolean => MEDIA_ID_PATTERN.test(name);
+
+/** A name in a bucket that holds a blob's bytes: `<id>.blob`, or 0.1.0's bare `<id>` (not its `.json` sidecar). */
+function isDataFileName(name: string): boolean {
+  return isId(name) || (name.endsWith(BLOB_SUFFIX) && isId(name.slice(0, -BLOB_SUFFIX.length)));
+}
+
+/** The ids of the committed blobs among one bucket's names, of either layout. */
 function committedIds(names: string[]): string[] {
-  const present = new Set(names);
-  return names.filter((name) => MEDIA_ID_PATTERN.test(name) && present.has(`${name}${SIDECAR}`));
-}
-
-
-async function readSidecar(path: string): Promise<BlobInfo | undefined> {
-  const text = await ifPresent(() => readFile(path, 'utf8'));
-  // Sidecars are fsynced before they are renamed in, so a torn one means outside damage: treat it as absent.
-  const value = text === undefined ? undefined : parseJsonObject(text);
-  return value !== undefined && isBlobInfo(value) ? value : undefined;
-}
-
-function isBlobInfo(v: Record<string, unknown>): v is Record<string, unknown> & BlobInfo {
-  return (
-    typeof v['id'] === 'string' &&
-    typeof v['appid'] === 'string' &&
-    typeof v['contentType'] === 'string' &&
-    typeof v['filename'] === 'string' &&
-    typeof v['createdAt'] === 'number' &&
-    typeof v['size'] === 'number'
-  );
+  const current = names.filter((name) => name.endsWith(BLOB_SUFFIX)).map((name) => name.slice(0, -BLOB_SUFFIX.length)).filter(isId);
+  return [...current, ...legacyCommittedIds(names, isId)];
 }
 
 async function readdirIfPresent(dir: string): Promise<string[]> {

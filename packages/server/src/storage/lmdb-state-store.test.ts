@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { killNineWhen } from '../../../../test/helpers/kill9.ts';
+import { REPO_ROOT } from '../../../../test/helpers/files.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LmdbStateStore } from './lmdb-state-store.ts';
 import { stateStoreConformance } from './state-store.conformance.ts';
@@ -67,6 +70,68 @@ describe('LmdbStateStore', () => {
       assert.equal(await store.get('app:wx1'), 'secret');
       assert.equal(await store.get('quota'), '50');
       assert.equal(await store.setIfAbsent('signing-key', 'k2'), false);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('deferred counters are exact across processes sharing the environment', async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    const path = join(dir, 'state.mdb');
+    const store = new LmdbStateStore({ path });
+    const N = 300;
+    try {
+      // Another process (as `serve --workers` runs them) counts on the same key while this one does.
+      const child = spawn(
+        process.execPath,
+        [
+          '--conditions=@wxmedia/source',
+          '--import',
+          'tsx',
+          '--input-type=module',
+          '-e',
+          `const { LmdbStateStore } = await import(${JSON.stringify(new URL('./lmdb-state-store.ts', import.meta.url).href)});
+           const store = new LmdbStateStore({ path: process.env.STATE_PATH });
+           const seen = await Promise.all(Array.from({ length: ${N} }, () => store.incr('quota', { durability: 'deferred' })));
+           await store.close();
+           process.stdout.write(JSON.stringify(seen));`,
+        ],
+        { cwd: REPO_ROOT, env: { ...process.env, STATE_PATH: path }, stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += String(chunk)));
+      const exited = once(child, 'exit');
+      const mine = await Promise.all(Array.from({ length: N }, () => store.incr('quota', { durability: 'deferred' })));
+      const [code] = await exited;
+      assert.equal(code, 0);
+      const theirs = JSON.parse(out) as number[];
+      // Every value from 1 to 2N handed out exactly once: no two callers in either process saw the same count.
+      assert.deepEqual([...mine, ...theirs].sort((a, b) => a - b), Array.from({ length: 2 * N }, (_, i) => i + 1));
+      assert.equal(await store.get('quota'), String(2 * N));
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a durable write that returned covers every deferred write before it, across kill -9', async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    const path = join(dir, 'state.mdb');
+    await killNineWhen(
+      'ready',
+      `const { LmdbStateStore } = await import(${JSON.stringify(new URL('./lmdb-state-store.ts', import.meta.url).href)});
+       const store = new LmdbStateStore({ path: process.env.STATE_PATH });
+       await Promise.all(Array.from({ length: 50 }, () => store.incr('quota', { durability: 'deferred' })));
+       await store.set('token-generation', '7');
+       process.stdout.write('ready\\n');
+       setInterval(() => {}, 60_000);`,
+      { STATE_PATH: path },
+    );
+    const store = new LmdbStateStore({ path });
+    try {
+      assert.equal(await store.get('token-generation'), '7');
+      assert.equal(await store.get('quota'), '50');
     } finally {
       await store.close();
     }

@@ -27,9 +27,10 @@ interface Entry {
 
 /**
  * The default StateStore: an embedded LMDB environment under the data directory. Every write runs in an LMDB write
- * transaction (one writer at a time, across processes too), which is what makes setIfAbsent and incr atomic, and
- * resolves only once that transaction is flushed to disk: a write that returned survives a restart, a kill -9 and
- * a power cut (lmdb's default sync mode, never noSync).
+ * transaction (one writer at a time, across processes too), which is what makes setIfAbsent and incr atomic. A
+ * write resolves once that transaction is flushed to disk (lmdb's default sync mode, never noSync): it survives a
+ * restart, a kill -9 and a power cut. A `deferred` write (quota counters) resolves once it has run inside the
+ * transaction, before the commit: see #write.
  *
  * Values are stored as `<expiresAt or nothing>|<value>`, so reading a key and its TTL is one lookup. A second
  * table indexes keys by [expiresAt, key] so the purge timer finds what expired by a range scan instead of reading
@@ -59,7 +60,7 @@ export class LmdbStateStore implements StateStore {
   }
 
   async set(key: string, value: string, options?: StateWriteOptions): Promise<void> {
-    await this.#write(() => this.#put(key, value, expiryOf(options?.ttlMs)));
+    await this.#write(() => this.#put(key, value, expiryOf(options?.ttlMs)), options);
   }
 
   async setIfAbsent(key: string, value: string, options?: StateWriteOptions): Promise<boolean> {
@@ -68,7 +69,7 @@ export class LmdbStateStore implements StateStore {
       if (this.#live(key) !== undefined) return false;
       this.#put(key, value, expiryOf(options?.ttlMs));
       return true;
-    });
+    }, options);
   }
 
   async delete(key: string): Promise<boolean> {
@@ -86,7 +87,7 @@ export class LmdbStateStore implements StateStore {
       // Like Redis INCR: the TTL is set when the counter is created and kept by later increments.
       this.#put(key, String(next), current ? current.expiresAt : expiryOf(options?.ttlMs));
       return next;
-    });
+    }, options);
   }
 
   async keys(prefix: string): Promise<string[]> {
@@ -137,8 +138,19 @@ export class LmdbStateStore implements StateStore {
     return this.#closing;
   }
 
-  /** Runs `action` in one LMDB write transaction and resolves once it is durable. */
-  async #write<T>(action: () => T): Promise<T> {
+  /**
+   * Runs `action` in one LMDB write transaction. With `disk` durability, resolves once the transaction is flushed.
+   * With `deferred`, resolves as soon as `action` has run: it runs inside the write transaction, which holds
+   * LMDB's one writer lock (across processes too), so its result is final in every user's order; the commit and
+   * its flush follow in the same batch, a few milliseconds later. A commit that then fails is reported as a
+   * warning (nobody awaits it any more) and its writes are lost, as the contract says.
+   */
+  #write<T>(action: () => T, options?: StateWriteOptions): Promise<T> {
+    if (options?.durability === 'deferred') return this.#writeDeferred(action);
+    return this.#writeDurably(action);
+  }
+
+  async #writeDurably<T>(action: () => T): Promise<T> {
     try {
       const result = await this.#root.transaction(action);
       await this.#root.flushed;
@@ -146,6 +158,23 @@ export class LmdbStateStore implements StateStore {
     } catch (error) {
       throw await explainCommitError(error);
     }
+  }
+
+  #writeDeferred<T>(action: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let ran = false;
+      const committed = this.#root.transaction(() => {
+        const result = action();
+        ran = true;
+        resolve(result);
+        return result;
+      });
+      committed.catch(async (error: unknown) => {
+        const explained = await explainCommitError(error);
+        if (!ran) reject(explained);
+        else process.emitWarning(`LmdbStateStore: a deferred write was lost: ${String(explained)}`);
+      });
+    });
   }
 
   /** Only inside #write. */

@@ -1,4 +1,5 @@
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
+import { ioredis } from './optional-sdks.ts';
 import { RedisStateStore } from './redis-state-store.ts';
 
 /** What `--state-store redis://[user:pass@]HOST:PORT[/DB][?prefix=P]` (or `rediss://` for TLS) says. */
@@ -61,6 +62,7 @@ const CONNECTION: RedisOptions = {
  * serves a single Redis and a Redis Cluster. Throws if Redis cannot be reached now.
  */
 export async function connectRedisStateStore(location: RedisLocation, options: { operationTimeoutMs?: number } = {}): Promise<RedisStateStore> {
+  const { Cluster, Redis } = ioredis();
   const single = new Redis(location.url, CONNECTION);
   // Errors also reject the commands that meet them; the event would otherwise be printed by ioredis.
   single.on('error', () => undefined);

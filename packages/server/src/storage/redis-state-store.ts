@@ -1,4 +1,5 @@
-import { Cluster, type Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
+import { ioredis } from './optional-sdks.ts';
 import type { StateStore, StateWriteOptions } from './state-store.ts';
 
 export interface RedisStateStoreOptions {
@@ -96,7 +97,7 @@ export class RedisStateStore implements StateStore {
 
   async keys(prefix: string): Promise<string[]> {
     const full = this.#key(prefix);
-    const nodes = this.#client instanceof Cluster ? this.#client.nodes('master') : [this.#client];
+    const nodes = this.#client instanceof ioredis().Cluster ? this.#client.nodes('master') : [this.#client];
     const found = new Set<string>();
     await this.#bounded('SCAN', async () => {
       await Promise.all(

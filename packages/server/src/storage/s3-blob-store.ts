@@ -1,16 +1,8 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import {
-  DeleteObjectCommand,
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  HeadBucketCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  type HeadObjectCommandOutput,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import type { HeadObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
+import { awsS3 } from './optional-sdks.ts';
 import { MEDIA_ID_PATTERN, mediaIdCreatedAt } from '@wxmedia/protocol';
 import type { BlobInfo, BlobStats, BlobStore, BlobWriteMeta, ByteRange, OpenedBlob, StagedBlob } from './blob-store.ts';
 import { writeBodyFile } from './body-file.ts';
@@ -99,7 +91,7 @@ export class S3BlobStore implements BlobStore {
 
   /** Resolves when the bucket answers and this client may use it. */
   async ping(): Promise<void> {
-    await this.#client.send(new HeadBucketCommand({ Bucket: this.#bucket }));
+    await this.#client.send(new (awsS3().HeadBucketCommand)({ Bucket: this.#bucket }));
   }
 
   async stage(id: string, meta: BlobWriteMeta, body: AsyncIterable<Uint8Array>, options: { maxBytes: number }): Promise<StagedBlob> {
@@ -129,7 +121,7 @@ export class S3BlobStore implements BlobStore {
     let reply;
     try {
       reply = await this.#client.send(
-        new GetObjectCommand({ Bucket: this.#bucket, Key: key, ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}) }),
+        new (awsS3().GetObjectCommand)({ Bucket: this.#bucket, Key: key, ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}) }),
       );
     } catch (error) {
       if (isNotFound(error)) return undefined;
@@ -158,7 +150,7 @@ export class S3BlobStore implements BlobStore {
     if (key === undefined) return false;
     // S3's DELETE answers the same whether or not the object was there: ask first.
     const existed = (await this.#head(id)) !== undefined;
-    await this.#client.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key: key }));
+    await this.#client.send(new (awsS3().DeleteObjectCommand)({ Bucket: this.#bucket, Key: key }));
     return existed;
   }
 
@@ -190,7 +182,7 @@ export class S3BlobStore implements BlobStore {
       for (let i = 0; i < doomed.length; i += DELETE_BATCH) {
         const batch = doomed.slice(i, i + DELETE_BATCH);
         const reply = await this.#client.send(
-          new DeleteObjectsCommand({
+          new (awsS3().DeleteObjectsCommand)({
             Bucket: this.#bucket,
             Delete: { Quiet: true, Objects: batch.map((id) => ({ Key: `${this.#hourPrefix(hour)}${id}` })) },
           }),
@@ -225,7 +217,7 @@ export class S3BlobStore implements BlobStore {
     const key = this.#keyOf(id);
     if (key === undefined) return undefined;
     try {
-      return await this.#client.send(new HeadObjectCommand({ Bucket: this.#bucket, Key: key }));
+      return await this.#client.send(new (awsS3().HeadObjectCommand)({ Bucket: this.#bucket, Key: key }));
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw error;
@@ -262,7 +254,7 @@ export class S3BlobStore implements BlobStore {
     let token: string | undefined;
     do {
       const page = await this.#client.send(
-        new ListObjectsV2Command({
+        new (awsS3().ListObjectsV2Command)({
           Bucket: this.#bucket,
           Prefix: prefix,
           ...(delimiter ? { Delimiter: delimiter } : {}),

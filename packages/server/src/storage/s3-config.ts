@@ -1,4 +1,5 @@
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { awsS3 } from './optional-sdks.ts';
 
 /** Where `--blob-store s3://BUCKET[/PREFIX][?path_style=true|false]` points. */
 export interface S3Location {
@@ -64,7 +65,7 @@ const SOCKET_IDLE_TIMEOUT_MS = 15_000;
 export function createS3Client(settings: S3ClientSettings = {}, env: NodeJS.ProcessEnv = process.env): S3Client {
   const customEndpoint = Boolean(settings.endpoint || env['AWS_ENDPOINT_URL_S3'] || env['AWS_ENDPOINT_URL']);
   const region = settings.region || env['AWS_REGION'] || env['AWS_DEFAULT_REGION'] || (customEndpoint ? 'us-east-1' : undefined);
-  return new S3Client({
+  return new (awsS3().S3Client)({
     ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
     ...(settings.credentials ? { credentials: settings.credentials } : {}),
     forcePathStyle: settings.forcePathStyle ?? customEndpoint,

@@ -1,14 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  PutObjectCommand,
-  UploadPartCommand,
-  type CompletedPart,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import type { CompletedPart, S3Client } from '@aws-sdk/client-s3';
+import { awsS3 } from './optional-sdks.ts';
 import type { BlobInfo } from './blob-store.ts';
 import { toObjectMetadata } from './s3-object-meta.ts';
 import { StagedOnce } from './staged-once.ts';
@@ -63,7 +56,7 @@ export class S3StagedBlob extends StagedOnce {
   async #put(): Promise<void> {
     const { client, bucket, key, info, spoolPath } = this.#init;
     await client.send(
-      new PutObjectCommand({
+      new (awsS3().PutObjectCommand)({
         Bucket: bucket,
         Key: key,
         // An empty file stream would still be a stream of unknown length to some SDK middleware: send no body.
@@ -76,7 +69,7 @@ export class S3StagedBlob extends StagedOnce {
 
   async #putInParts(): Promise<void> {
     const { client, bucket, key, info, spoolPath, limits } = this.#init;
-    const created = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ...toObjectMetadata(info) }));
+    const created = await client.send(new (awsS3().CreateMultipartUploadCommand)({ Bucket: bucket, Key: key, ...toObjectMetadata(info) }));
     const uploadId = created.UploadId;
     if (!uploadId) throw new Error(`S3BlobStore: CreateMultipartUpload of ${key} returned no UploadId`);
     try {
@@ -84,7 +77,7 @@ export class S3StagedBlob extends StagedOnce {
       for (let start = 0, number = 1; start < info.size; start += limits.partSize, number += 1) {
         const end = Math.min(start + limits.partSize, info.size) - 1;
         const part = await client.send(
-          new UploadPartCommand({
+          new (awsS3().UploadPartCommand)({
             Bucket: bucket,
             Key: key,
             UploadId: uploadId,
@@ -95,10 +88,10 @@ export class S3StagedBlob extends StagedOnce {
         );
         parts.push({ PartNumber: number, ETag: part.ETag });
       }
-      await client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
+      await client.send(new (awsS3().CompleteMultipartUploadCommand)({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
     } catch (error) {
       // Best effort: an upload that cannot be aborted now stays invisible and is removed by the lifecycle rule.
-      await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })).catch(() => undefined);
+      await client.send(new (awsS3().AbortMultipartUploadCommand)({ Bucket: bucket, Key: key, UploadId: uploadId })).catch(() => undefined);
       throw error;
     }
   }

@@ -138,6 +138,21 @@ export function stateStoreConformance(
       assert.equal(await store.get('hits'), '100');
     });
 
+    test('deferred incr raced 100 times beside durable ones: each caller sees a different value, none lost', async (store) => {
+      const results = await Promise.all(
+        Array.from({ length: 100 }, (_, i) => store.incr('hits', i % 3 === 0 ? {} : { durability: 'deferred', ttlMs: LONG_TTL_MS })),
+      );
+      assert.deepEqual([...results].sort((a, b) => a - b), Array.from({ length: 100 }, (_, i) => i + 1));
+      assert.equal(await store.get('hits'), '100');
+      assert.equal(await store.incr('hits', { by: -1, durability: 'deferred' }), 99);
+    });
+
+    test('a deferred incr that is refused (not an integer) rejects and changes nothing', async (store) => {
+      await store.set('text', 'abc');
+      await assert.rejects(store.incr('text', { durability: 'deferred' }));
+      assert.equal(await store.get('text'), 'abc');
+    });
+
     test('set with ttlMs expires; without, or with a long one, it stays', async (store) => {
       await store.set('short', 'v', { ttlMs: SHORT_TTL_MS });
       await store.set('long', 'v', { ttlMs: LONG_TTL_MS });
@@ -189,6 +204,7 @@ export function stateStoreConformance(
       await store.set('app:wx1', 'secret');
       await store.setIfAbsent('key', 'signing');
       await store.incr('quota', { by: 7 });
+      await store.incr('quota-deferred', { by: 3, durability: 'deferred' });
       await store.set('ttl', 'kept', { ttlMs: LONG_TTL_MS });
       await store.set('gone', 'x');
       await store.delete('gone');
@@ -198,9 +214,11 @@ export function stateStoreConformance(
         assert.equal(await reopened.get('app:wx1'), 'secret');
         assert.equal(await reopened.get('key'), 'signing');
         assert.equal(await reopened.incr('quota'), 8);
+        // Closing commits what deferred writes left in flight.
+        assert.equal(await reopened.get('quota-deferred'), '3');
         assert.equal(await reopened.get('ttl'), 'kept');
         assert.equal(await reopened.get('gone'), undefined);
-        assert.deepEqual(await reopened.keys(''), ['app:wx1', 'key', 'quota', 'ttl']);
+        assert.deepEqual(await reopened.keys(''), ['app:wx1', 'key', 'quota', 'quota-deferred', 'ttl']);
       } finally {
         await reopened.close();
       }

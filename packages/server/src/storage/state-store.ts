@@ -10,7 +10,20 @@
 export interface StateWriteOptions {
   /** Remove the key this long after it is written (real time). */
   readonly ttlMs?: number;
+  /**
+   * When the write's promise resolves (default `disk`):
+   * - `disk`: once the write is on stable storage. It survives a crash of the process, of the OS, a power cut.
+   * - `deferred`: once the write has its place in the order every user of the store sees (so an incr's result is
+   *   exact across every process and instance sharing the store), with its commit to disk still in flight. A crash
+   *   of the process or of the OS in those few milliseconds may lose it, and so may a commit that then fails (a
+   *   full disk). For counts that may come out a little short after a crash (quota counters), never for apps,
+   *   tokens or keys. PostgreSQL's `synchronous_commit = off` makes the same trade.
+   * A store whose writes cost the same either way treats `deferred` as `disk` (Redis: its own persistence rules).
+   */
+  readonly durability?: StateDurability;
 }
+
+export type StateDurability = 'disk' | 'deferred';
 
 export interface StateStore {
   get(key: string): Promise<string | undefined>;
