@@ -95,7 +95,7 @@ export async function createServer(input: ServerOptions): Promise<WxMediaServer>
   await prepareDataDir(options.dataDir, { allowShared: options.allowSharedDataDir });
   let state: StateStore;
   try {
-    state = await openStateStore(options.stateStore, options.dataDir);
+    state = await openStateStore(options.stateStore, options.dataDir, (message) => logger.warn({ store: 'state' }, message));
   } catch (e) {
     await discard();
     throw e;

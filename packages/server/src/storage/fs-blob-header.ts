@@ -22,11 +22,14 @@ const JSON_ROOM = BLOB_HEADER_BYTES - JSON_AT;
 
 /**
  * The header for a blob. The filename is for listings only, and is cut (at a character boundary) to what fits:
- * room for about 4 KB of it, where real filenames are at most 255 bytes (multipart part headers, the longest way in,
- * allow 8 KB).
+ * room for about 4 KB of it, where real filenames are at most 255 bytes. Uploads may still send far longer ones:
+ * multipart part headers allow 8 KB, and a cloud call's filename is bounded only by its 16 MiB request.
  */
 export function encodeBlobHeader(meta: BlobWriteMeta): Buffer {
-  let filename = meta.filename;
+  // More UTF-16 units than the room cannot fit, whatever they are (each makes at least one byte of JSON): cut to
+  // that first, so the fitting below costs what a header holds, not what the name holds (a cloud call's megabytes
+  // of name took seconds of CPU). A surrogate pair split here leaves half of it last: the loop's first cut drops it.
+  let filename = meta.filename.length > JSON_ROOM ? meta.filename.slice(0, JSON_ROOM) : meta.filename;
   let json = Buffer.from(JSON.stringify({ appid: meta.appid, contentType: meta.contentType, filename }));
   if (json.length > JSON_ROOM) {
     const chars = Array.from(filename);

@@ -13,6 +13,11 @@ export interface LmdbStateStoreOptions {
   readonly path: string;
   /** How often keys past their TTL are removed from disk, in ms (default 60 000). Reads never return them anyway. */
   readonly purgeIntervalMs?: number;
+  /**
+   * Told what went wrong where no caller is waiting any more: a deferred write whose commit failed, a purge that
+   * failed. The server passes its logger, so JSON-log setups see it; the default is a process warning.
+   */
+  readonly warn?: (message: string) => void;
 }
 
 const DEFAULT_PURGE_INTERVAL_MS = 60_000;
@@ -41,10 +46,12 @@ export class LmdbStateStore implements StateStore {
   readonly #values: Database<string, string>;
   readonly #expiry: Database<string, [number, string]>;
   readonly #timer: NodeJS.Timeout;
+  readonly #warn: (message: string) => void;
   #closing: Promise<void> | undefined;
 
   constructor(options: LmdbStateStoreOptions) {
     createPrivateFiles(options.path);
+    this.#warn = options.warn ?? ((message) => process.emitWarning(message));
     // eventTurnBatching off: with it, lmdb starts each batch with a promise of its own that nothing awaits, and a
     // failed commit (ENOSPC) rejects it — an unhandled rejection that ends the process.
     this.#root = open({ path: options.path, maxDbs: 2, eventTurnBatching: false });
@@ -172,7 +179,7 @@ export class LmdbStateStore implements StateStore {
       committed.catch(async (error: unknown) => {
         const explained = await explainCommitError(error);
         if (!ran) reject(explained);
-        else process.emitWarning(`LmdbStateStore: a deferred write was lost: ${String(explained)}`);
+        else this.#warn(`LmdbStateStore: a deferred write was lost: ${String(explained)}`);
       });
     });
   }
@@ -195,7 +202,7 @@ export class LmdbStateStore implements StateStore {
       await this.purgeExpired();
     } catch (error) {
       // After close() the environment is gone; otherwise say so once per tick and let the next tick retry.
-      if (this.#closing === undefined) process.emitWarning(`LmdbStateStore: purging expired keys failed: ${String(error)}`);
+      if (this.#closing === undefined) this.#warn(`LmdbStateStore: purging expired keys failed: ${String(error)}`);
     }
   }
 }

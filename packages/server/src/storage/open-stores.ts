@@ -51,9 +51,9 @@ export function openBlobStore(spec: BlobStoreSpec, dataDir: string, warn?: (mess
   });
 }
 
-export async function openStateStore(spec: StateStoreSpec, dataDir: string): Promise<StateStore> {
+export async function openStateStore(spec: StateStoreSpec, dataDir: string, warn?: (message: string) => void): Promise<StateStore> {
   if (spec.kind === 'given') return spec.store;
-  if (spec.kind === 'lmdb') return new LmdbStateStore({ path: join(dataDir, 'state') });
+  if (spec.kind === 'lmdb') return new LmdbStateStore({ path: join(dataDir, 'state'), ...(warn ? { warn } : {}) });
   if (spec.kind === 'memory') return new MemoryStateStore();
   return connectRedisStateStore(spec);
 }
