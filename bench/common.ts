@@ -1,10 +1,9 @@
 /**
- * Shared pieces of the benchmarks: an RSS sampler reading /proc/<pid>/status, latency percentiles, a closed-loop
- * load runner over one undici Pool, multipart framing and table printing. The servers themselves are started in
+ * Shared pieces of the benchmarks: an RSS sampler reading /proc/<pid>/status, percentiles, an undici Pool (the
+ * memory bench's client), multipart framing and table printing. The servers themselves are started in
  * lib/targets.ts. Everything is bounded (time and count).
  */
 import { readFile } from 'node:fs/promises';
-import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 
 export const MB = 1024 * 1024;
@@ -68,66 +67,6 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-export interface LoadResult {
-  readonly name: string;
-  readonly requests: number;
-  readonly errors: number;
-  readonly seconds: number;
-  readonly rps: number;
-  readonly p50: number;
-  readonly p99: number;
-  readonly max: number;
-  /** Payload bytes per second (request or response bodies, whichever carries the image). */
-  readonly mbps: number;
-}
-
-/**
- * Closed loop: `concurrency` workers each send one request after the other until `seconds` have passed or
- * `maxRequests` were started. `once(i)` performs request i and returns the payload byte count, or throws.
- */
-export async function runLoad(
-  name: string,
-  options: { concurrency: number; seconds: number; maxRequests: number },
-  once: (i: number) => Promise<number>,
-): Promise<LoadResult> {
-  const latencies: number[] = [];
-  let started = 0;
-  let errors = 0;
-  let bytes = 0;
-  let firstError: unknown;
-  const t0 = performance.now();
-  const deadline = t0 + options.seconds * 1000;
-  const worker = async () => {
-    while (performance.now() < deadline && started < options.maxRequests) {
-      const i = started++;
-      const s = performance.now();
-      try {
-        const n = await once(i); // not `bytes += await …`: that reads `bytes` before the await and loses updates
-        bytes += n;
-        latencies.push(performance.now() - s);
-      } catch (e) {
-        errors++;
-        firstError ??= e;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: options.concurrency }, worker));
-  const seconds = (performance.now() - t0) / 1000;
-  if (firstError) console.error(`${name}: ${errors} errors, first: ${(firstError as Error).message}`);
-  latencies.sort((a, b) => a - b);
-  return {
-    name,
-    requests: latencies.length,
-    errors,
-    seconds,
-    rps: latencies.length / seconds,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    max: latencies[latencies.length - 1] ?? NaN,
-    mbps: bytes / MB / seconds,
-  };
-}
-
 export function pool(url: string, connections: number): Pool {
   return new Pool(url, { connections, pipelining: 1, keepAliveTimeout: 30_000, bodyTimeout: 120_000, headersTimeout: 120_000 });
 }
@@ -151,4 +90,25 @@ export function table(rows: ReadonlyArray<Record<string, string | number>>): str
   const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c] ?? '').length)));
   const line = (vals: string[]) => `| ${vals.map((v, i) => v.padEnd(width[i]!)).join(' | ')} |`;
   return [line(cols), line(width.map((w) => '-'.repeat(w))), ...rows.map((r) => line(cols.map((c) => cell(r[c] ?? ''))))].join('\n');
+}
+
+/**
+ * CPU time (user + system, seconds) a process has used, with `tree` its descendants' too (those alive now). Read
+ * from /proc/<pid>/stat, in clock ticks of 1/100 s (USER_HZ on Linux).
+ */
+export async function cpuSeconds(pid: number, tree = false): Promise<number> {
+  const own = await readFile(`/proc/${pid}/stat`, 'utf8').then(
+    (text) => {
+      // Fields after the command name (which may hold spaces), itself in parentheses: utime and stime are 14th and 15th.
+      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    },
+    () => 0,
+  );
+  if (!tree) return own;
+  const children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').then(
+    (t) => t.trim().split(/\s+/).filter(Boolean).map(Number),
+    () => [],
+  );
+  return own + (await Promise.all(children.map((c) => cpuSeconds(c, true)))).reduce((a, b) => a + b, 0);
 }

@@ -12,7 +12,7 @@
  */
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT } from '../test/helpers/server.ts';
@@ -143,7 +143,7 @@ async function main(): Promise<void> {
     };
   });
   process.stdout.write(`${table(rows)}\n`);
-  process.stdout.write(`${RUNS} runs each, round-robin; Node ${process.version}\n`);
+  process.stdout.write(`${RUNS} runs each, round-robin; Node ${process.version}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
 }
 
 try {

@@ -9,12 +9,14 @@
  *
  *   node --import tsx bench/upload-memory.ts [--rounds 3] [--concurrency 32] [--targets wxmedia,wxmedia-s3-redis,…]
  */
+import { loadavg } from 'node:os';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { jpeg } from '../test/helpers/images.ts';
 import { MB, fmtMB, multipartFrame, pool, procMemory, table } from './common.ts';
 import { ratio } from './lib/ratio.ts';
-import { PEERS, parseTargets, startTargets, stopAll, type Target } from './lib/targets.ts';
+import { ensureEmulators } from './lib/services.ts';
+import { PEERS, needsEmulators, parseTargets, startTargets, stopAll, type Target } from './lib/targets.ts';
 
 const { values } = parseArgs({
   options: {
@@ -50,6 +52,8 @@ function* slices(): Generator<Buffer> {
 }
 
 async function measure(t: Target): Promise<Measured> {
+  if (t.api.kind !== 'wechat') throw new Error(`${t.name}: the memory bench sends WeChat uploads only`);
+  const uploadPath = t.api.uploadPath;
   const http = pool(t.url, CONCURRENCY);
   t.rss.reset();
   const t0 = performance.now();
@@ -60,7 +64,7 @@ async function measure(t: Target): Promise<Measured> {
       const replies = await Promise.all(
         Array.from({ length: CONCURRENCY }, async () => {
           const res = await http.request({
-            path: `/cgi-bin/media/upload?access_token=${encodeURIComponent(t.token)}&type=image`,
+            path: uploadPath,
             method: 'POST',
             headers: { 'content-type': frame.contentType, 'content-length': String(length) },
             body: Readable.from(slices(), { objectMode: false }),
@@ -83,7 +87,9 @@ async function measure(t: Target): Promise<Measured> {
   return { target: t, accepted, seconds, hwm: end.hwm, sampledPeak: t.rss.max, hwmByRound };
 }
 
-const { targets } = await startTargets(parseTargets(values.targets));
+const names = parseTargets(values.targets);
+if (needsEmulators(names)) ensureEmulators();
+const targets = await startTargets(names);
 const results: Measured[] = [];
 try {
   for (const t of targets) console.log(`${t.name}: pid ${t.pid} at ${t.url}; idle RSS ${fmtMB(t.idleRss)}`);
@@ -96,7 +102,12 @@ try {
 const buffered = CONCURRENCY * FILE;
 const growth = (m: Measured) => m.hwm - m.target.idleRss;
 const w = results.find((m) => m.target.name === 'wxmedia');
-console.log(`\n${new Date().toISOString()} · node ${process.version} · ${ROUNDS} rounds × ${CONCURRENCY} concurrent 10 MiB uploads per server\n`);
+console.log(
+  `\n${new Date().toISOString()} · node ${process.version} · ${ROUNDS} rounds × ${CONCURRENCY} concurrent 10 MiB uploads per server · ` +
+    `load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}\n`,
+);
 console.log(
   table(
     results.map((m) => ({

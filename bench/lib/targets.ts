@@ -2,30 +2,52 @@
  * The servers a benchmark compares, each a child process on 127.0.0.1 with its own temp data dir and RSS sampler:
  *
  *   wxmedia             `wxmedia serve --log-level warn` on its embedded stores (files + LMDB), real token
- *   wxmedia-s3-redis    the same on an S3 bucket and a Redis: s3rver (`node_modules/.bin/s3rver`) and a
- *                       redis-server, each a child process of its own started here, with the settings a
- *                       deployment uses (`--blob-store s3://…`, `--state-store redis://…`, AWS_* variables)
- *   wxmedia-2-workers   `wxmedia serve --workers 2` on the embedded stores (RSS: primary and workers summed)
- *   bare-node, buffering  the peers in bench/peers/
+ *   wxmedia-s3-redis    the same on an S3 bucket and a Redis: s3rver (bench/emulators) and a redis-server, each a
+ *                       child process of its own started here, with the settings a deployment uses
+ *                       (`--blob-store s3://…`, `--state-store redis://…`, AWS_* variables)
+ *   wxmedia-unpinned    `wxmedia serve` (one process) allowed every CPU: the base of the cores comparison
+ *   wxmedia-2-workers   `wxmedia serve --workers 2`, allowed every CPU (RSS: primary and workers summed)
+ *   bare-node, buffering, bare-s3   the peers in bench/peers/ (bare-s3 on an s3rver of its own)
+ *   s3rver, azurite     the Node storage emulators from npm, driven with their own APIs (PutObject/GetObject;
+ *                       Put Blob/Get Blob with an account SAS)
+ *   nginx               Debian's nginx, WebDAV PUT and static GET: the absolute ceiling
  *
- * Every target is asked the same requests: the peers ignore the access_token in the query, and each wxmedia
- * target gets a token of its own (they keep separate state). Only PIDs started here are ever signalled; Ctrl-C
- * stops them all.
+ * The benchmark's own process is pinned to the servers' CPUs before it starts any (see pinSelf), so every server,
+ * and every store a server needs, inherits that pinning; the two "all CPUs" targets are widened after their start.
+ * Only PIDs started here are ever signalled; Ctrl-C stops them all.
  */
 import { spawn } from 'node:child_process';
-import { connect } from 'node:net';
 import { join } from 'node:path';
-import { freePort, startRedisServer } from '../../test/helpers/redis-server.ts';
+import { startRedisServer } from '../../test/helpers/redis-server.ts';
 import { REPO_ROOT, startCli, tempDir } from '../../test/helpers/server.ts';
 import { RssSampler, procMemory } from '../common.ts';
+import { allCpus, pinTree, startAzurite, startNginx, startS3rver } from './services.ts';
 
-export type TargetName = 'wxmedia' | 'wxmedia-s3-redis' | 'wxmedia-2-workers' | 'bare-node' | 'buffering';
-export const ALL_TARGETS: readonly TargetName[] = ['wxmedia', 'wxmedia-s3-redis', 'wxmedia-2-workers', 'bare-node', 'buffering'];
-export const PEERS: readonly TargetName[] = ['bare-node', 'buffering'];
+export const ALL_TARGETS = [
+  'wxmedia',
+  'wxmedia-s3-redis',
+  'wxmedia-unpinned',
+  'wxmedia-2-workers',
+  'bare-node',
+  'buffering',
+  'bare-s3',
+  's3rver',
+  'azurite',
+  'nginx',
+] as const;
+export type TargetName = (typeof ALL_TARGETS)[number];
+/** What bench/upload-get.ts runs by default: everything pinned to the servers' core. */
+export const MAIN_TARGETS: readonly TargetName[] = ['wxmedia', 'wxmedia-s3-redis', 'bare-node', 'buffering', 'bare-s3', 's3rver', 'azurite', 'nginx'];
+/** `--cores`: one process against two workers, both allowed every CPU. */
+export const CORES_TARGETS: readonly TargetName[] = ['wxmedia-unpinned', 'wxmedia-2-workers'];
+/** The targets wxmedia (embedded) is divided by in the ratio table. */
+export const PEERS: readonly TargetName[] = ['bare-node', 'buffering', 's3rver', 'azurite', 'nginx'];
+const PEER_NAMES: readonly TargetName[] = ['bare-node', 'buffering', 'bare-s3'];
+const EMULATOR_TARGETS: readonly TargetName[] = ['wxmedia-s3-redis', 'bare-s3', 's3rver', 'azurite'];
 
-/** Parses `--targets a,b,c` (default: every target). */
-export function parseTargets(text: string | undefined): TargetName[] {
-  if (!text) return [...ALL_TARGETS];
+/** Parses `--targets a,b,c` (default: `defaults`). */
+export function parseTargets(text: string | undefined, defaults: readonly TargetName[] = MAIN_TARGETS): TargetName[] {
+  if (!text) return [...defaults];
   const names = text.split(',').map((n) => n.trim());
   for (const name of names) {
     if (!(ALL_TARGETS as readonly string[]).includes(name)) throw new Error(`unknown target ${name} (known: ${ALL_TARGETS.join(', ')})`);
@@ -33,19 +55,28 @@ export function parseTargets(text: string | undefined): TargetName[] {
   return names as TargetName[];
 }
 
+export const needsEmulators = (names: readonly TargetName[]) => names.some((n) => EMULATOR_TARGETS.includes(n));
+
+/**
+ * How a target is asked to store and return an image:
+ *   wechat  POST `uploadPath` with a multipart body (one `media` part), reply `{ media_id }`; GET `getPath(id)`
+ *   object  PUT `objectPath(key)` with the image as the body and `putHeaders`; GET `objectPath(key)`
+ */
+export type Api =
+  | { readonly kind: 'wechat'; readonly uploadPath: string; getPath(id: string): string }
+  | { readonly kind: 'object'; objectPath(key: string): string; readonly putHeaders: Readonly<Record<string, string>> };
+
 export interface Target {
   readonly name: TargetName;
   readonly pid: number;
   readonly url: string;
-  /** An access_token this target accepts (the peers accept any). */
-  readonly token: string;
+  readonly api: Api;
   readonly rss: RssSampler;
+  /** Memory is the process tree's (a --workers primary and its workers; nginx's master and worker). */
+  readonly tree: boolean;
   /** VmRSS right after start, before any load: the base of "RSS growth". */
   readonly idleRss: number;
-  /**
-   * What a get returns for an upload: wxmedia the image alone; the peers the whole request body as stored
-   * (multipart framing included, a couple of hundred bytes more).
-   */
+  /** A get returns the whole upload request body (buffering stores the multipart framing too), not the image. */
   readonly storesRawBody: boolean;
   stop(): Promise<void>;
 }
@@ -53,6 +84,8 @@ export interface Target {
 interface Child {
   readonly pid: number;
   readonly url: string;
+  /** An object store's API; absent: the WeChat API, with `token` (the peers accept any token). */
+  readonly api?: Api;
   readonly token?: string;
   stop(): Promise<void>;
 }
@@ -60,14 +93,12 @@ interface Child {
 const running = new Set<() => Promise<void>>();
 let onSignal: (() => void) | undefined;
 
-/**
- * Starts the named targets one after the other (stopping those already started if one fails) and returns them with
- * an access_token from wxmedia to put in every query. wxmedia must be among them.
- */
-export async function startTargets(names: readonly TargetName[]): Promise<{ targets: Target[]; token: string }> {
+/** Starts the named targets one after the other (stopping those already started if one fails). */
+export async function startTargets(names: readonly TargetName[]): Promise<Target[]> {
   if (!onSignal) {
     onSignal = () => void stopAll().finally(() => process.exit(130));
     process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
   }
   const targets: Target[] = [];
   let token = '';
@@ -76,15 +107,13 @@ export async function startTargets(names: readonly TargetName[]): Promise<{ targ
       const data = await tempDir(`wxmedia-bench-${name}-`);
       let child: Child;
       try {
-        if (name === 'bare-node' || name === 'buffering') child = await startPeer(name, data.path);
-        else child = await startWxmedia(name, data.path);
-        if (child.token) token ||= child.token;
+        child = await startTarget(name, data.path);
       } catch (e) {
         await data.cleanup();
         throw e;
       }
-      // A --workers target's memory is its primary's and its workers' together.
-      const rss = new RssSampler(child.pid, 100, name === 'wxmedia-2-workers');
+      const tree = name === 'wxmedia-2-workers' || name === 'nginx';
+      const rss = new RssSampler(child.pid, 100, tree);
       rss.start();
       // Memoized: a Ctrl-C and the script's own `finally` may both stop it, and both must wait for the cleanup.
       let stopping: Promise<void> | undefined;
@@ -95,18 +124,17 @@ export async function startTargets(names: readonly TargetName[]): Promise<{ targ
           await data.cleanup();
         })());
       running.add(stop);
-      const idle = await procMemory(child.pid, name === 'wxmedia-2-workers');
-      targets.push({ name, pid: child.pid, url: child.url, token: child.token ?? '', rss, idleRss: idle.rss, storesRawBody: PEERS.includes(name), stop });
+      if (name === 'wxmedia-unpinned' || name === 'wxmedia-2-workers') await pinTree(child.pid, allCpus());
+      const idle = await procMemory(child.pid, tree);
+      targets.push({ name, pid: child.pid, url: child.url, api: child.api ?? wechat(child.token ?? ''), rss, tree, idleRss: idle.rss, storesRawBody: name === 'buffering', stop });
+      if (child.token) token ||= child.token;
     }
   } catch (e) {
     await stopAll();
     throw e;
   }
-  if (!token) {
-    await stopAll();
-    throw new Error('startTargets: a wxmedia target must be among them (it issues the token the peers are sent)');
-  }
-  return { targets: targets.map((t) => (t.token ? t : { ...t, token })), token };
+  // The peers are sent a wxmedia token too, so that every WeChat-shaped target gets the same request bytes.
+  return targets.map((t) => (t.api.kind === 'wechat' && PEER_NAMES.includes(t.name) ? { ...t, api: wechat(token || 'x'.repeat(64)) } : t));
 }
 
 /** Stops every target started here (by PID) and removes its data dir; resolves once all are done. */
@@ -114,8 +142,58 @@ export async function stopAll(): Promise<void> {
   await Promise.all([...running].map((stop) => stop()));
 }
 
+const wechat = (token: string): Api => {
+  const q = `access_token=${encodeURIComponent(token)}`;
+  return { kind: 'wechat', uploadPath: `/cgi-bin/media/upload?${q}&type=image`, getPath: (id) => `/cgi-bin/media/get?${q}&media_id=${encodeURIComponent(id)}` };
+};
+
+async function startTarget(name: TargetName, dir: string): Promise<Child> {
+  switch (name) {
+    case 'wxmedia':
+    case 'wxmedia-s3-redis':
+    case 'wxmedia-unpinned':
+    case 'wxmedia-2-workers':
+      return startWxmedia(name, dir);
+    case 'bare-node':
+    case 'buffering':
+      return startPeer(name, ['--dir', dir]);
+    case 'bare-s3': {
+      const s3 = await startS3rver(join(dir, 's3rver'));
+      try {
+        const peer = await startPeer(name, ['--dir', dir, '--s3', `${s3.endpoint}/${s3.bucket}`]);
+        return { ...peer, stop: () => peer.stop().finally(s3.stop) };
+      } catch (e) {
+        await s3.stop();
+        throw e;
+      }
+    }
+    case 's3rver': {
+      const s3 = await startS3rver(dir);
+      return {
+        pid: s3.pid,
+        url: s3.endpoint,
+        api: { kind: 'object', objectPath: (key) => `/${s3.bucket}/${key}`, putHeaders: { 'content-type': 'image/jpeg' } },
+        stop: s3.stop,
+      };
+    }
+    case 'azurite': {
+      const az = await startAzurite(dir);
+      return {
+        pid: az.pid,
+        url: `http://127.0.0.1:${az.port}`,
+        api: { kind: 'object', objectPath: (key) => `${az.base}${key}?${az.sas}`, putHeaders: { 'content-type': 'image/jpeg', 'x-ms-blob-type': 'BlockBlob' } },
+        stop: az.stop,
+      };
+    }
+    case 'nginx': {
+      const nginx = await startNginx(dir);
+      return { pid: nginx.pid, url: `http://127.0.0.1:${nginx.port}`, api: { kind: 'object', objectPath: (key) => `/media/${key}`, putHeaders: {} }, stop: nginx.stop };
+    }
+  }
+}
+
 /** A `wxmedia serve` target (its stores started first, and stopped after it); resolves once it answers. */
-async function startWxmedia(name: Exclude<TargetName, 'bare-node' | 'buffering'>, dir: string): Promise<Child> {
+async function startWxmedia(name: 'wxmedia' | 'wxmedia-s3-redis' | 'wxmedia-unpinned' | 'wxmedia-2-workers', dir: string): Promise<Child> {
   const args = ['--log-level', 'warn'];
   const env: Record<string, string> = {};
   const services: Array<() => Promise<void>> = [];
@@ -124,10 +202,10 @@ async function startWxmedia(name: Exclude<TargetName, 'bare-node' | 'buffering'>
     if (name === 'wxmedia-s3-redis') {
       const redis = await startRedisServer();
       services.push(() => redis.dispose());
-      const s3 = await startS3rverProcess(join(dir, 's3rver'));
+      const s3 = await startS3rver(join(dir, 's3rver'));
       services.push(s3.stop);
       args.push('--blob-store', `s3://${s3.bucket}/media`, '--state-store', redis.url);
-      Object.assign(env, s3.env);
+      Object.assign(env, { AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' });
     }
     const cli = await startCli({ dataDir: join(dir, 'data'), args, env });
     const token = await cli.token().catch(async (e: unknown) => {
@@ -149,37 +227,9 @@ async function startWxmedia(name: Exclude<TargetName, 'bare-node' | 'buffering'>
   }
 }
 
-/** s3rver from the command line, in a process of its own (so it does not share the load generator's CPU time). */
-async function startS3rverProcess(dir: string): Promise<{ bucket: string; env: Record<string, string>; stop(): Promise<void> }> {
-  const port = await freePort();
-  const bucket = 'bench';
-  const child = spawn(join(REPO_ROOT, 'node_modules', '.bin', 's3rver'), ['-d', dir, '-a', '127.0.0.1', '-p', String(port), '--configure-bucket', bucket, '--silent'], {
-    stdio: 'ignore',
-  });
-  const exited = new Promise<void>((res) => child.once('exit', () => res()));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
-  };
-  for (let i = 0; ; i++) {
-    const open = await new Promise<boolean>((res) => {
-      const socket = connect(port, '127.0.0.1', () => socket.end(() => res(true)));
-      socket.once('error', () => res(false));
-    });
-    if (open) break;
-    if (i > 200) {
-      await stop();
-      throw new Error('s3rver did not listen within 10 s');
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const endpoint = `http://127.0.0.1:${port}`;
-  return { bucket, env: { AWS_ENDPOINT_URL_S3: endpoint, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' }, stop };
-}
-
-/** `node --import tsx bench/peers/<name>.ts --dir <dir>`; resolves once it printed its URL. */
-async function startPeer(name: 'bare-node' | 'buffering', dir: string): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bench', 'peers', `${name}.ts`), '--dir', dir], {
+/** `node --import tsx bench/peers/<name>.ts …`; resolves once it printed its URL. */
+async function startPeer(name: 'bare-node' | 'buffering' | 'bare-s3', args: readonly string[]): Promise<Child> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bench', 'peers', `${name}.ts`), ...args], {
     cwd: REPO_ROOT,
     // stdin is a pipe the peer watches: if this process dies without stopping it, the peer exits on its own.
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -1,5 +1,5 @@
 /**
- * Scaffolding both peers share, none of it on the request path: the `--dir` argument, listening on 127.0.0.1 on a
+ * Scaffolding the peers share, none of it on the request path: the `--dir` argument, listening on 127.0.0.1 on a
  * free port, the ready line the benchmark waits for, and exiting when the benchmark goes away (its end of our stdin
  * closes), so a killed benchmark never leaves a peer behind.
  */
@@ -11,11 +11,18 @@ import { parseArgs } from 'node:util';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
+const { values: args } = parseArgs({ options: { dir: { type: 'string' }, s3: { type: 'string' } } });
+
 /** The directory the peer stores into (created and removed by the benchmark). */
 export function peerDir(): string {
-  const { values } = parseArgs({ options: { dir: { type: 'string' } } });
-  if (!values.dir) throw new Error('usage: node --import tsx bench/peers/<peer>.ts --dir <empty directory>');
-  return values.dir;
+  if (!args.dir) throw new Error('usage: node --import tsx bench/peers/<peer>.ts --dir <empty directory>');
+  return args.dir;
+}
+
+/** `--s3 http://host:port/bucket`: the bucket a peer that stores in S3 (bare-s3) puts to and gets from. */
+export function peerBucket(): URL {
+  if (!args.s3) throw new Error('usage: node --import tsx bench/peers/bare-s3.ts --dir <dir> --s3 http://127.0.0.1:<port>/<bucket>');
+  return new URL(args.s3.endsWith('/') ? args.s3 : `${args.s3}/`);
 }
 
 export function servePeer(name: string, handler: Handler): void {
