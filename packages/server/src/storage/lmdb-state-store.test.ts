@@ -49,30 +49,42 @@ describe('LmdbStateStore', () => {
     }
   });
 
-  it('a write that returned survives kill -9 of its process', async () => {
+  /**
+   * Runs `writes` in a child process on a fresh store, kills it with -9 the moment they resolved (it never closes
+   * the store, as a crashed server would not), then opens the store again for `check`.
+   */
+  async function afterKillNine(writes: string, check: (store: LmdbStateStore) => Promise<void>): Promise<void> {
     const dir = await tempDir();
     dirs.push(dir);
     const path = join(dir, 'state.mdb');
-    // The child never closes the store: it is killed right after its writes resolve, as a crashed server would be.
     await killNineWhen(
       'ready',
       `const { LmdbStateStore } = await import(${JSON.stringify(new URL('./lmdb-state-store.ts', import.meta.url).href)});
        const store = new LmdbStateStore({ path: process.env.STATE_PATH });
-       await store.set('app:wx1', 'secret');
-       await Promise.all(Array.from({ length: 50 }, () => store.incr('quota')));
-       await store.setIfAbsent('signing-key', 'k1');
+       ${writes}
        process.stdout.write('ready\\n');
        setInterval(() => {}, 60_000);`,
       { STATE_PATH: path },
     );
     const store = new LmdbStateStore({ path });
     try {
-      assert.equal(await store.get('app:wx1'), 'secret');
-      assert.equal(await store.get('quota'), '50');
-      assert.equal(await store.setIfAbsent('signing-key', 'k2'), false);
+      await check(store);
     } finally {
       await store.close();
     }
+  }
+
+  it('a write that returned survives kill -9 of its process', async () => {
+    await afterKillNine(
+      `await store.set('app:wx1', 'secret');
+       await Promise.all(Array.from({ length: 50 }, () => store.incr('quota')));
+       await store.setIfAbsent('signing-key', 'k1');`,
+      async (store) => {
+        assert.equal(await store.get('app:wx1'), 'secret');
+        assert.equal(await store.get('quota'), '50');
+        assert.equal(await store.setIfAbsent('signing-key', 'k2'), false);
+      },
+    );
   });
 
   it('deferred counters are exact across processes sharing the environment', async () => {
@@ -115,25 +127,13 @@ describe('LmdbStateStore', () => {
   });
 
   it('a durable write that returned covers every deferred write before it, across kill -9', async () => {
-    const dir = await tempDir();
-    dirs.push(dir);
-    const path = join(dir, 'state.mdb');
-    await killNineWhen(
-      'ready',
-      `const { LmdbStateStore } = await import(${JSON.stringify(new URL('./lmdb-state-store.ts', import.meta.url).href)});
-       const store = new LmdbStateStore({ path: process.env.STATE_PATH });
-       await Promise.all(Array.from({ length: 50 }, () => store.incr('quota', { durability: 'deferred' })));
-       await store.set('token-generation', '7');
-       process.stdout.write('ready\\n');
-       setInterval(() => {}, 60_000);`,
-      { STATE_PATH: path },
+    await afterKillNine(
+      `await Promise.all(Array.from({ length: 50 }, () => store.incr('quota', { durability: 'deferred' })));
+       await store.set('token-generation', '7');`,
+      async (store) => {
+        assert.equal(await store.get('token-generation'), '7');
+        assert.equal(await store.get('quota'), '50');
+      },
     );
-    const store = new LmdbStateStore({ path });
-    try {
-      assert.equal(await store.get('token-generation'), '7');
-      assert.equal(await store.get('quota'), '50');
-    } finally {
-      await store.close();
-    }
   });
 });
