@@ -8,7 +8,7 @@ import { PRIVATE_DIR_MODE } from './file-modes.ts';
 import { writeBodyFile } from './body-file.ts';
 import { DirectorySyncs } from './dir-sync.ts';
 import { BLOB_HEADER_BYTES, decodeBlobHeader, encodeBlobHeader } from './fs-blob-header.ts';
-import { closeFd, fstatFd, openFd, readAtFd, renamePath, statPath, syncDirectory } from './fs-calls.ts';
+import { closeFd, fstatFd, ifPresent, openFd, readAtFd, renamePath, statPath, syncDirectory } from './fs-calls.ts';
 import { LEGACY_SIDECAR, legacyCommittedIds, readLegacySidecar } from './fs-legacy-layout.ts';
 import { FsStagedBlob } from './fs-staged-blob.ts';
 import { HOUR_BUCKET_NAME, HOUR_SECONDS, hourBucketName, hourBucketStart, listNewestFirst } from './hour-bucket.ts';
@@ -305,18 +305,4 @@ async function unlinkIfPresent(path: string): Promise<boolean> {
     return true;
   });
   return removed ?? false;
-}
-
-/**
- * What `op` resolves to, or undefined when the path it touches is absent: ENOENT, or ENOTDIR when a path component
- * is not a directory (either way there is no such blob). Any other failure is thrown.
- */
-async function ifPresent<T>(op: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await op();
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException | undefined)?.code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw error;
-  }
 }

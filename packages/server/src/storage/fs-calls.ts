@@ -1,4 +1,4 @@
-import { close, fdatasync, fstat, fsync, open, read, rename, stat, writev, type Stats } from 'node:fs';
+import { close, fstat, fsync, open, read, rename, stat, writev, type Stats } from 'node:fs';
 import { promisify } from 'node:util';
 
 /**
@@ -13,7 +13,6 @@ export const closeFd = promisify(close);
 export const fstatFd = promisify(fstat) as (fd: number) => Promise<Stats>;
 export const statPath = promisify(stat) as (path: string) => Promise<Stats>;
 export const fsyncFd = promisify(fsync);
-export const fdatasyncFd = promisify(fdatasync);
 export const renamePath = promisify(rename);
 
 const writevFd = promisify(writev);
@@ -51,5 +50,19 @@ export async function syncDirectory(dir: string): Promise<void> {
     await fsyncFd(fd);
   } finally {
     await closeFd(fd);
+  }
+}
+
+/**
+ * What `op` resolves to, or undefined when the path it touches is absent: ENOENT, or ENOTDIR when a path component
+ * is not a directory (either way there is no such blob). Any other failure is thrown.
+ */
+export async function ifPresent<T>(op: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await op();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw error;
   }
 }

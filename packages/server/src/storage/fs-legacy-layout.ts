@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseJsonObject } from '@wxmedia/protocol';
 import type { BlobInfo } from './blob-store.ts';
+import { ifPresent } from './fs-calls.ts';
 
 /**
  * wxmedia 0.1.0's layout of a committed blob, which data directories made by it still hold (for the 3 days their
@@ -18,14 +19,8 @@ export function legacyCommittedIds(names: readonly string[], isId: (name: string
 
 /** A legacy sidecar's BlobInfo; undefined if absent or not one (a torn one means outside damage: treated as absent). */
 export async function readLegacySidecar(path: string): Promise<BlobInfo | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException | undefined)?.code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw error;
-  }
+  const text = await ifPresent(() => readFile(path, 'utf8'));
+  if (text === undefined) return undefined;
   const v = parseJsonObject(text);
   return v !== undefined && isBlobInfo(v) ? v : undefined;
 }
