@@ -83,6 +83,10 @@ export async function readJsonObject(
   return body;
 }
 
+/** How much of a body is read and discarded after an error (beyond what the route accepts) before the connection is
+ * closed instead. */
+export const DRAIN_ALLOWANCE = 16 * 1024 * 1024;
+
 /**
  * Reads and discards the rest of a request body, so an early error reply reaches a client that is still sending
  * (curl reports a reset otherwise) and a kept-alive connection stays usable. False past `limit` bytes or on a

@@ -5,14 +5,12 @@ import { requestBody } from '../body.ts';
 import type { ServerContext } from '../context.ts';
 import { continueBody } from '../expect-continue.ts';
 import { MultipartError, boundaryOf, parseMultipart, type MultipartPart } from '../multipart.ts';
-import { queryParam } from '../request.ts';
+import { DRAIN_ALLOWANCE, queryParam } from '../request.ts';
 import { sendJson } from '../reply.ts';
 import { authenticatedRoute } from './wechat-route.ts';
 
 /** Room for multipart framing and small form fields beside the file, on top of the file's own limit. */
 const FRAMING_ALLOWANCE = 1024 * 1024;
-/** How much more than the limit is read and discarded after an error before the connection is closed instead. */
-const DRAIN_ALLOWANCE = 16 * 1024 * 1024;
 
 /**
  * POST /cgi-bin/media/upload?access_token=&type= (WeChat's uploadTempMedia page), one file part named `media`.

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import type { App } from '../../services/apps.ts';
 import type { ReplyGroup, ServerContext } from '../context.ts';
-import { authenticate, requireMethod } from '../request.ts';
+import { DRAIN_ALLOWANCE, authenticate, drain, requireMethod } from '../request.ts';
 
 /**
  * Every route answers every method itself, so a wrong method gets WeChat's 43001/43002 rather than a 404.
@@ -45,5 +45,17 @@ export function authenticatedRoute(
   endpoint: WechatEndpoint,
   handler: (request: FastifyRequest, reply: FastifyReply, caller: App) => Promise<FastifyReply>,
 ): void {
-  wechatRoute(app, endpoint, async (request, reply) => handler(request, reply, await authenticate(request, ctx)));
+  wechatRoute(app, endpoint, async (request, reply) => {
+    let caller: App;
+    try {
+      caller = await authenticate(request, ctx);
+    } catch (e) {
+      // A refused token on an upload: the client may still be sending the body. Read it (bounded) so the errcode
+      // reaches the client instead of a broken pipe, and a kept-alive connection stays usable; past the bound,
+      // close the connection after replying.
+      if (!(await drain(request, DRAIN_ALLOWANCE))) reply.header('connection', 'close');
+      throw e;
+    }
+    return handler(request, reply, caller);
+  });
 }
