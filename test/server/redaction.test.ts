@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ERRCODES } from '@wxmedia/protocol';
+import { ERRCODES, REDACTED, ridOfErrmsg, type CallRecord } from '@wxmedia/protocol';
 import { serverWithLog } from '../helpers/log-capture.ts';
 import { rawHead, rawRequest } from '../helpers/raw-http.ts';
 import { TEST_APPS } from '../helpers/server.ts';
@@ -86,6 +86,34 @@ describe('redaction of credentials in the access log', () => {
     const ok = await rawRequest(f.server.port, [rawHead('GET', `/wxmedia/admin/apps?key=${key}`, { Authorization: `Bearer ${key}` })]);
     assert.equal(ok?.status, 200);
     assertNotLogged(key, 'the admin key');
+  });
+
+  it('the calls record, read after the calls were made, shows none of the credentials sent', async () => {
+    // The record keeps each call's query and headers as they came and redacts them when read: this reads it
+    // after the fact, as a user looking a rid up does, through the listing and the lookup by rid.
+    const cookie = 'session-cookie-value-0123456789';
+    const failed = await get(`/cgi-bin/media/get?access_token=${f.token}&media_id=nope`, { Cookie: `sid=${cookie}`, 'X-Api-Key': cookie });
+    const rid = ridOfErrmsg(String(failed['errmsg']))!;
+    const authorization = { Authorization: `Bearer ${f.server.server.adminKey}` };
+    const listing = await rawRequest(f.server.port, [rawHead('GET', '/wxmedia/admin/calls?limit=1000', authorization)]);
+    const one = await rawRequest(f.server.port, [rawHead('GET', `/wxmedia/admin/calls/${rid}`, authorization)]);
+    assert.equal(listing?.status, 200);
+    assert.equal(one?.status, 200);
+    const calls = listing.json()['calls'] as CallRecord[];
+    assert.ok(calls.length > 20, 'the calls made above are in the record');
+    const call = one.json()['call'] as CallRecord;
+    assert.equal(call.query['access_token'], REDACTED);
+    assert.equal(call.query['media_id'], 'nope');
+    assert.equal(call.headers['cookie'], REDACTED);
+    assert.equal(call.headers['x-api-key'], REDACTED);
+    assert.ok(calls.some((c) => c.query['%73ecret'] === REDACTED || c.query['secret'] === REDACTED), 'the secrets sent to /cgi-bin/token');
+    for (const text of [listing.body.toString('utf8'), one.body.toString('utf8')]) {
+      for (const [value, what] of [[APP.secret, 'the app secret'], [f.token, 'the access token'], [cookie, 'the cookie']] as const) {
+        for (const form of [value, encodeURIComponent(value), value.slice(0, 12), value.slice(-12)]) {
+          assert.ok(!text.includes(form), `${what} (${form}) appears in the calls record`);
+        }
+      }
+    }
   });
 
   it('every request above was logged, with its redacted URL', () => {

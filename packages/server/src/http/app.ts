@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { ERRCODES, newRid, redact, redactUrl } from '@wxmedia/protocol';
 import { nowSeconds } from '../clock.ts';
 import { ConnectionDropped, WxError, isWxError, logInternalError } from '../errors.ts';
@@ -6,7 +6,7 @@ import { BodyTimeoutError } from './body.ts';
 import { limitConnections } from './connection-limit.ts';
 import type { ServerContext } from './context.ts';
 import { bodyWithheld, installExpectContinue } from './expect-continue.ts';
-import { finishCall, installCallObservation } from './observe.ts';
+import { finishCall, startCall } from './observe.ts';
 import { endWithEnvelope } from './raw-reply.ts';
 import { sendError } from './reply.ts';
 import { clientGone } from './request.ts';
@@ -95,6 +95,8 @@ export function buildHttpApp(ctx: ServerContext): FastifyInstance {
   app.addHook('preClose', async () => {
     closing = true;
   });
+  // One hook of each kind for everything done per request (this onRequest, the onSend below and the onResponse
+  // further down), not one per concern. Async, as elsewhere: callback-style hooks measured no different.
   app.addHook('onRequest', async (request, reply) => {
     if (closing) {
       // A request on a kept-alive connection after close() began: the load balancer should send it elsewhere.
@@ -106,6 +108,9 @@ export function buildHttpApp(ctx: ServerContext): FastifyInstance {
     // runs. Such a header says nothing, so it is treated as absent.
     const type = request.headers['content-type'];
     if (type !== undefined && !MEDIA_TYPE.test(type.split(';', 1)[0]!)) delete request.raw.headers['content-type'];
+    // A WeChat API call waits for the emulator's controls (observe.ts); a failed sync goes to the error handler.
+    const synced = startCall(request, ctx);
+    if (synced) await synced;
   });
   app.addHook('onSend', async (request, reply) => {
     if (bodyWithheld(request.raw)) reply.header('connection', 'close');
@@ -118,7 +123,7 @@ export function buildHttpApp(ctx: ServerContext): FastifyInstance {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
 
-  installCallObservation(app, ctx);
+  app.decorateRequest('wxCall', undefined);
   const routes: { method: string; url: string }[] = [];
   ROUTES.set(app, routes);
   app.addHook('onRoute', (route) => {
@@ -163,28 +168,35 @@ export function buildHttpApp(ctx: ServerContext): FastifyInstance {
   // router does).
   app.setNotFoundHandler((request, reply) => sendError(request, reply, ctx, new WxError('INVALID_URL', redactUrl(request.url))));
 
-  // One line per request at info, the default level: a failed WeChat call also says for which app and why (the
-  // reason WeChat's envelope leaves out), so a user can look a rid up without turning on debug logging.
   app.addHook('onResponse', async (request, reply) => {
-    // Below info (e.g. --log-level warn), skip building the line: its redaction runs for every request.
-    if (!ctx.logger.isLevelEnabled('info')) return;
-    const failed = request.wxErrcode !== undefined && request.wxErrcode !== 0;
-    const call = request.wxCall;
-    request.log.info(
-      {
-        method: request.method,
-        url: redactUrl(request.url),
-        status: reply.statusCode,
-        errcode: request.wxErrcode,
-        ...(call?.appid ? { appid: call.appid } : {}),
-        ...(failed && call?.reason ? { detail: redact(call.reason) } : {}),
-        ms: Math.round(reply.elapsedTime),
-      },
-      'request',
-    );
+    finishCall(request, reply, ctx);
+    logRequest(request, reply, ctx);
   });
 
   return app;
+}
+
+/**
+ * One line per request at info, the default level: a failed WeChat call also says for which app and why (the
+ * reason WeChat's envelope leaves out), so a user can look a rid up without turning on debug logging.
+ */
+function logRequest(request: FastifyRequest, reply: FastifyReply, ctx: ServerContext): void {
+  // Below info (e.g. --log-level warn), skip building the line: its redaction runs for every request.
+  if (!ctx.logger.isLevelEnabled('info')) return;
+  const failed = request.wxErrcode !== undefined && request.wxErrcode !== 0;
+  const call = request.wxCall;
+  request.log.info(
+    {
+      method: request.method,
+      url: redactUrl(request.url),
+      status: reply.statusCode,
+      errcode: request.wxErrcode,
+      ...(call?.appid ? { appid: call.appid } : {}),
+      ...(failed && call?.reason ? { detail: redact(call.reason) } : {}),
+      ms: Math.round(reply.elapsedTime),
+    },
+    'request',
+  );
 }
 
 /** `type/subtype` as RFC 9110 defines it (what Fastify accepts), with optional whitespace around. */

@@ -1,21 +1,20 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { CLOUD_API_PATHS, FAULT_APIS, PATHS, redact } from '@wxmedia/protocol';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CLOUD_API_PATHS, FAULT_APIS, PATHS } from '@wxmedia/protocol';
 import type { CallFacts, ServerContext } from './context.ts';
-import { redactedHeaders, redactedQuery } from './redact-request.ts';
 
 /**
  * Every WeChat API call (routes with `config.wechat`) is: synced with the shared emulator controls before it runs
- * (clock offset, faults), then, once answered, recorded in the calls record and counted in the metrics.
+ * (clock offset, faults), then, once answered, recorded in the calls record and counted in the metrics. app.ts's
+ * onRequest and onResponse hooks call startCall and finishCall (one hook of each kind per request, not one per
+ * concern).
  */
-export function installCallObservation(app: FastifyInstance, ctx: ServerContext): void {
-  app.decorateRequest('wxCall', undefined);
-  app.addHook('onRequest', async (request) => {
-    const channel = request.routeOptions.config?.wechat;
-    if (!channel) return;
-    request.wxCall = { channel, api: request.routeOptions.url ?? request.url.split('?')[0]!, at: ctx.clock.now() };
-    await ctx.emulator.sync();
-  });
-  app.addHook('onResponse', async (request, reply) => finishCall(request, reply, ctx));
+
+/** Starts observing a WeChat API call; the emulator sync it waits for, or undefined for any other route. */
+export function startCall(request: FastifyRequest, ctx: ServerContext): Promise<void> | undefined {
+  const channel = request.routeOptions.config?.wechat;
+  if (!channel) return undefined;
+  request.wxCall = { channel, api: request.routeOptions.url ?? request.url.split('?')[0]!, at: ctx.clock.now() };
+  return ctx.emulator.sync();
 }
 
 /** Records and measures a finished call (once). Also called for a connection closed without an answer. */
@@ -37,19 +36,21 @@ export function finishCall(request: FastifyRequest, reply: FastifyReply, ctx: Se
     ms,
     ...(call.bytes !== undefined ? { bytes: call.bytes } : {}),
     ...(call.mediaId !== undefined ? { mediaId: call.mediaId } : {}),
-    ...(call.reason !== undefined ? { reason: redact(call.reason) } : {}),
+    ...(call.reason !== undefined ? { reason: call.reason } : {}),
     ...(call.fault !== undefined ? { fault: call.fault } : {}),
     ...(call.dropped ? { dropped: true } : {}),
-    query: redactedQuery(request.query),
-    headers: redactedHeaders(request.headers),
+    // As the request carried them: the calls record redacts them (and the reason) when read (call-redaction.ts).
+    query: request.query,
+    headers: request.headers,
   });
   const api = metricApi(call);
-  ctx.metrics.requests.inc({ api, channel: call.channel, errcode: call.dropped ? 'dropped' : String(errcode ?? 'none') });
-  ctx.metrics.duration.observe({ api, channel: call.channel }, ms / 1000);
-  if (call.fault !== undefined) ctx.metrics.faultsInjected.inc({ api });
+  const series = ctx.metrics.callSeries(api, call.channel, call.dropped ? 'dropped' : String(errcode ?? 'none'));
+  series.requests.inc();
+  series.duration.observe(ms / 1000);
+  if (call.fault !== undefined) series.faultsInjected.inc();
   if (call.bytes !== undefined && errcode === 0) {
-    if (api === PATHS.upload) ctx.metrics.uploadedBytes.inc({ channel: call.channel }, call.bytes);
-    if (api === PATHS.get) ctx.metrics.servedBytes.inc({ channel: call.channel }, call.bytes);
+    if (api === PATHS.upload) series.uploadedBytes.inc(call.bytes);
+    if (api === PATHS.get) series.servedBytes.inc(call.bytes);
   }
 }
 

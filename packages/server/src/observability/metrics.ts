@@ -1,6 +1,15 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Aggregator } from 'prom-client';
 import type { BlobStats } from '../storage/blob-store.ts';
 
+/** The metrics a WeChat API call counts in, bound to its label values (ServerMetrics.callSeries). */
+export interface CallSeries {
+  readonly requests: { inc(): void };
+  readonly duration: { observe(seconds: number): void };
+  readonly faultsInjected: { inc(): void };
+  readonly uploadedBytes: { inc(bytes: number): void };
+  readonly servedBytes: { inc(bytes: number): void };
+}
+
 export interface MetricsSources {
   /** Media stored (count, bytes): read at scrape time (media-stats.ts caches it). */
   readonly mediaStats: () => Promise<BlobStats>;
@@ -29,6 +38,29 @@ export class ServerMetrics {
   readonly quotaRejections = this.#counter('wxmedia_quota_rejections_total', ['api'], 'Calls refused with 45009 because the daily quota was spent, by API');
   readonly storeErrors = this.#counter('wxmedia_store_errors_total', ['store', 'op'], 'Failed storage operations, by store (blob or state) and operation');
   readonly faultsInjected = this.#counter('wxmedia_faults_injected_total', ['api'], 'Calls answered by an injected fault, by API');
+
+  readonly #callSeries = new Map<string, CallSeries>();
+
+  /**
+   * The series one kind of call counts in (its API, channel and errcode label values), made on first use and kept:
+   * a call then neither builds label objects nor has prom-client look its labels up by name (prom-client's
+   * `labels()` children still hash the labels on each inc, which is cheap). As bounded as the labels themselves.
+   */
+  callSeries(api: string, channel: string, errcode: string): CallSeries {
+    const k = `${api}\n${channel}\n${errcode}`;
+    let series = this.#callSeries.get(k);
+    if (!series) {
+      series = {
+        requests: this.requests.labels({ api, channel, errcode }),
+        duration: this.duration.labels({ api, channel }),
+        faultsInjected: this.faultsInjected.labels({ api }),
+        uploadedBytes: this.uploadedBytes.labels({ channel }),
+        servedBytes: this.servedBytes.labels({ channel }),
+      };
+      this.#callSeries.set(k, series);
+    }
+    return series;
+  }
 
   constructor(sources: MetricsSources) {
     collectDefaultMetrics({ register: this.registry, prefix: 'wxmedia_' });

@@ -1,4 +1,5 @@
 import { CLOUD_API_PATHS, PATHS, type CallRecord, type MinuteStats } from '@wxmedia/protocol';
+import { redactedCall, type CallToRecord } from './call-redaction.ts';
 
 /** Calls kept by default; the oldest drops out first. */
 export const DEFAULT_CALL_LOG_SIZE = 1000;
@@ -11,6 +12,21 @@ export interface CallQuery {
   readonly api?: string;
   /** Only failed calls (errcode ≠ 0, or dropped). */
   readonly failed?: boolean;
+}
+
+/**
+ * A recorded call: as handed over (unredacted), and its redacted form once someone has read it. Only `read()` gives
+ * the call out, so no reader (recent, byRid, subscribers, the peers answered through them) sees it unredacted.
+ * Filters and counts look at `raw`'s plain fields (rid, appid, api, errcode…), which redaction leaves as they are.
+ */
+class StoredCall {
+  #read: CallRecord | undefined;
+
+  constructor(readonly raw: CallToRecord) {}
+
+  read(): CallRecord {
+    return (this.#read ??= redactedCall(this.raw));
+  }
 }
 
 interface Minute {
@@ -28,43 +44,35 @@ interface Minute {
  * durable write to every call. Also keeps per-minute counts (real time) for the overview.
  */
 export class CallLog {
-  readonly #ring: (CallRecord | undefined)[];
+  readonly #ring: (StoredCall | undefined)[];
   #next = 0;
-  readonly #byRid = new Map<string, CallRecord>();
+  readonly #byRid = new Map<string, StoredCall>();
   readonly #minutes: Minute[] = [];
   readonly #listeners = new Set<(call: CallRecord) => void>();
 
   constructor(readonly capacity: number = DEFAULT_CALL_LOG_SIZE) {
-    this.#ring = new Array<CallRecord | undefined>(capacity);
+    this.#ring = new Array<StoredCall | undefined>(capacity);
   }
 
-  record(call: CallRecord, realNow: number = Date.now()): void {
+  /** Keeps a call (its query, headers and reason are redacted when read, not here: see StoredCall). */
+  record(call: CallToRecord, realNow: number = Date.now()): void {
+    const stored = new StoredCall(call);
     const evicted = this.#ring[this.#next];
-    if (evicted && this.#byRid.get(evicted.rid) === evicted) this.#byRid.delete(evicted.rid);
-    this.#ring[this.#next] = call;
+    if (evicted && this.#byRid.get(evicted.raw.rid) === evicted) this.#byRid.delete(evicted.raw.rid);
+    this.#ring[this.#next] = stored;
     this.#next = (this.#next + 1) % this.capacity;
-    this.#byRid.set(call.rid, call);
+    this.#byRid.set(call.rid, stored);
     this.#count(call, realNow);
-    for (const listener of this.#listeners) listener(call);
+    for (const listener of this.#listeners) listener(stored.read());
   }
 
   /** Newest first. */
   recent(query: CallQuery = {}): CallRecord[] {
-    const limit = query.limit ?? this.capacity;
-    const out: CallRecord[] = [];
-    for (let i = 1; i <= this.capacity && out.length < limit; i++) {
-      const call = this.#ring[(this.#next - i + this.capacity) % this.capacity];
-      if (!call) break;
-      if (query.appid !== undefined && call.appid !== query.appid) continue;
-      if (query.api !== undefined && call.api !== query.api) continue;
-      if (query.failed && !isFailure(call)) continue;
-      out.push(call);
-    }
-    return out;
+    return this.#recent(query).map((c) => c.read());
   }
 
   byRid(rid: string): CallRecord | undefined {
-    return this.#byRid.get(rid);
+    return this.#byRid.get(rid)?.read();
   }
 
   /** Calls `listener` with every call recorded from now on; returns the function that stops it. */
@@ -75,13 +83,13 @@ export class CallLog {
 
   /** Forgets every call, or one app's. */
   clear(appid?: string): void {
-    const kept = appid === undefined ? [] : this.recent().filter((c) => c.appid !== appid).reverse();
+    const kept = appid === undefined ? [] : this.#recent().filter((c) => c.raw.appid !== appid).reverse();
     this.#ring.fill(undefined);
     this.#byRid.clear();
     this.#next = 0;
     for (const call of kept) {
       this.#ring[this.#next] = call;
-      this.#byRid.set(call.rid, call);
+      this.#byRid.set(call.raw.rid, call);
       this.#next = (this.#next + 1) % this.capacity;
     }
   }
@@ -110,7 +118,23 @@ export class CallLog {
     return out;
   }
 
-  #count(call: CallRecord, realNow: number): void {
+  /** Newest first, as stored. */
+  #recent(query: CallQuery = {}): StoredCall[] {
+    const limit = query.limit ?? this.capacity;
+    const out: StoredCall[] = [];
+    for (let i = 1; i <= this.capacity && out.length < limit; i++) {
+      const stored = this.#ring[(this.#next - i + this.capacity) % this.capacity];
+      if (!stored) break;
+      const call = stored.raw;
+      if (query.appid !== undefined && call.appid !== query.appid) continue;
+      if (query.api !== undefined && call.api !== query.api) continue;
+      if (query.failed && !isFailure(call)) continue;
+      out.push(stored);
+    }
+    return out;
+  }
+
+  #count(call: CallToRecord, realNow: number): void {
     const minute = Math.floor(realNow / MINUTE_MS) * MINUTE_MS;
     let m = this.#minutes.at(-1);
     if (!m || m.minute !== minute) {
@@ -130,11 +154,11 @@ export class CallLog {
   }
 }
 
-function isFailure(call: CallRecord): boolean {
+function isFailure(call: CallToRecord): boolean {
   return call.dropped === true || (call.errcode !== undefined && call.errcode !== 0);
 }
 
 /** Uploads and gets count the same whichever way they were called. */
-function pathOf(call: CallRecord): string {
+function pathOf(call: CallToRecord): string {
   return call.channel === 'cloud' ? (CLOUD_API_PATHS[call.api] ?? call.api) : call.api;
 }

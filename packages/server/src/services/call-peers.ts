@@ -1,5 +1,6 @@
 import type { CallRecord, MinuteStats } from '@wxmedia/protocol';
 import type { CallLog, CallQuery } from './call-log.ts';
+import type { CallToRecord } from './call-redaction.ts';
 
 /** Calls per minute and failures by errcode over the last hour, as the overview shows them. */
 export interface CallStats {
@@ -80,7 +81,7 @@ export class ServerCalls {
     return this.peers !== undefined;
   }
 
-  record(call: CallRecord): void {
+  record(call: CallToRecord): void {
     this.own.record(call);
   }
 

@@ -1,7 +1,28 @@
-import { REDACTED, isSensitiveParam, redact } from '@wxmedia/protocol';
+import { REDACTED, isSensitiveParam, redact, type CallRecord } from '@wxmedia/protocol';
 
 // Which names carry credentials is decided in one place (isSensitiveParam), on the names as the router parsed them,
 // so no spelling of a name in the raw URL slips a secret through.
+
+/**
+ * A call as the HTTP layer hands it to the calls record: its query and headers as the request carried them, and
+ * its reason as the server wrote it, none of them redacted yet. The record redacts them only when it is read
+ * (redactedCall), so a call costs no redaction when nobody looks (most calls drop out of the record unread).
+ */
+export interface CallToRecord extends Omit<CallRecord, 'query' | 'headers'> {
+  readonly query: unknown;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+}
+
+/** The record as readers see it: credentials in the query, headers and reason redacted. */
+export function redactedCall(call: CallToRecord): CallRecord {
+  // Overriding keeps each field where it was, so a record lists its fields in the order it always did.
+  return {
+    ...call,
+    ...(call.reason !== undefined ? { reason: redact(call.reason) } : {}),
+    query: redactedQuery(call.query),
+    headers: redactedHeaders(call.headers),
+  };
+}
 
 /** Query parameters for the calls record: credentials replaced by [REDACTED], other values redacted of embedded ones. */
 export function redactedQuery(query: unknown): Record<string, string> {
