@@ -45,15 +45,10 @@ export function isQuotaPath(path: string): path is QuotaPath {
  */
 export const QUOTA_DAY_UTC_OFFSET_SECONDS = 8 * 3600;
 
-/** The last day quotaDay formatted: every upload and get asks, almost always for the same day. */
-let lastDay = { index: Number.NaN, name: '' };
-
 /** The quota day (YYYYMMDD, Beijing time) of a Unix time in seconds. */
 export function quotaDay(unixSeconds: number): string {
-  const shifted = unixSeconds + QUOTA_DAY_UTC_OFFSET_SECONDS;
-  const index = Math.floor(shifted / 86_400);
-  if (index !== lastDay.index) lastDay = { index, name: new Date(shifted * 1000).toISOString().slice(0, 10).replaceAll('-', '') };
-  return lastDay.name;
+  const d = new Date((unixSeconds + QUOTA_DAY_UTC_OFFSET_SECONDS) * 1000);
+  return d.toISOString().slice(0, 10).replaceAll('-', '');
 }
 
 /** The quota month (YYYYMM, Beijing time) of a Unix time in seconds. */
