@@ -97,7 +97,28 @@ export function table(rows: ReadonlyArray<Record<string, string | number>>): str
  * from /proc/<pid>/stat, in clock ticks of 1/100 s (USER_HZ on Linux).
  */
 export async function cpuSeconds(pid: number, tree = false): Promise<number> {
-  const own = await readFile(`/proc/${pid}/stat`, 'utf8').then(
+  const own = await statCpuSeconds(`/proc/${pid}/stat`);
+  if (!tree) return own;
+  const children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').then(
+    (t) => t.trim().split(/\s+/).filter(Boolean).map(Number),
+    () => [],
+  );
+  return own + (await Promise.all(children.map((c) => cpuSeconds(c, true)))).reduce((a, b) => a + b, 0);
+}
+
+/**
+ * CPU time of a process's main thread alone: JavaScript, the event loop and the system calls it makes itself
+ * (socket reads and writes). The rest of a Node process's time is its other threads': libuv's pool running the
+ * file system calls (open, write, fsync, rename: kernel time), V8's helpers (parallel scavenges, concurrent
+ * marking, compilation), and native addons' own threads. A CPU profile cannot tell these apart: on one core, a pool
+ * thread's kernel time shows in it as time "in" the binding that queued the call.
+ */
+export async function mainThreadCpuSeconds(pid: number): Promise<number> {
+  return statCpuSeconds(`/proc/${pid}/task/${pid}/stat`);
+}
+
+async function statCpuSeconds(path: string): Promise<number> {
+  return readFile(path, 'utf8').then(
     (text) => {
       // Fields after the command name (which may hold spaces), itself in parentheses: utime and stime are 14th and 15th.
       const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
@@ -105,10 +126,4 @@ export async function cpuSeconds(pid: number, tree = false): Promise<number> {
     },
     () => 0,
   );
-  if (!tree) return own;
-  const children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').then(
-    (t) => t.trim().split(/\s+/).filter(Boolean).map(Number),
-    () => [],
-  );
-  return own + (await Promise.all(children.map((c) => cpuSeconds(c, true)))).reduce((a, b) => a + b, 0);
 }

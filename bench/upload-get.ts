@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { jpeg } from '../test/helpers/images.ts';
 import { tempDir } from '../test/helpers/server.ts';
-import { KB, MB, cpuSeconds, fmtMB, fmtMs, multipartFrame, procMemory, table } from './common.ts';
+import { KB, MB, cpuSeconds, fmtMB, fmtMs, mainThreadCpuSeconds, multipartFrame, procMemory, table } from './common.ts';
 import { ratio } from './lib/ratio.ts';
 import { ensureEmulators, nginxMissing, pinTree } from './lib/services.ts';
 import { CORES_TARGETS, PEERS, needsEmulators, parseTargets, startTargets, stopAll, type Target, type TargetName } from './lib/targets.ts';
@@ -60,6 +60,9 @@ interface Measured {
   readonly loadavg: number;
   /** CPU seconds the server process (tree) used during the phase: req/s per core-second is what scales with cores. */
   readonly cpu: number;
+  /** Of the server process's own CPU seconds (not its children's), those of its main thread; the rest are its other threads'. */
+  readonly mainCpu: number;
+  readonly ownCpu: number;
   readonly idleRss: number;
   readonly rssPeak: number;
   /** Peak sampled VmRSS during the phase minus the target's idle VmRSS. */
@@ -118,6 +121,8 @@ try {
       for (const t of targets) {
         const before = loadavg()[0]!;
         const cpu0 = await cpuSeconds(t.pid, t.tree);
+        const own0 = await cpuSeconds(t.pid);
+        const main0 = await mainThreadCpuSeconds(t.pid);
         t.rss.reset();
         const load = await runWrk(t.url, requests.get(t.name)![phase], {
           seconds: SECONDS,
@@ -127,6 +132,8 @@ try {
         });
         await t.rss.sample();
         const cpu = (await cpuSeconds(t.pid, t.tree)) - cpu0;
+        const ownCpu = (await cpuSeconds(t.pid)) - own0;
+        const mainCpu = (await mainThreadCpuSeconds(t.pid)) - main0;
         // A get must bring the whole object back: fewer bytes per reply than the image is a failure wrk cannot see.
         const expected = phase === 'get' ? (t.storesRawBody ? multipart.length : image.length) : 0;
         const short = load.requests > 0 && load.bytes / load.requests < expected;
@@ -137,6 +144,8 @@ try {
           load: short ? { ...load, errors: load.requests, firstError: `replies of ${(load.bytes / load.requests).toFixed(0)} bytes` } : load,
           loadavg: before,
           cpu,
+          mainCpu,
+          ownCpu,
           idleRss: t.idleRss,
           rssPeak: t.rss.max,
           rssGrowth: t.rss.max - t.idleRss,
@@ -192,6 +201,9 @@ async function report(targets: readonly Target[]): Promise<void> {
         p99: fmtMs(m.load.p99),
         'server CPU': `${((100 * m.cpu) / m.load.seconds).toFixed(0)} %`,
         'req per CPU-s': (m.load.requests / m.cpu).toFixed(0),
+        // What each request cost, and where: the main thread against the process's other threads (common.ts).
+        'µs/req main': ((1e6 * m.mainCpu) / m.load.requests).toFixed(0),
+        'µs/req other threads': ((1e6 * (m.ownCpu - m.mainCpu)) / m.load.requests).toFixed(0),
         'RSS growth': fmtMB(m.rssGrowth),
         'load avg': m.loadavg.toFixed(2),
       })),

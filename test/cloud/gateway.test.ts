@@ -50,7 +50,7 @@ class MemoryMedia implements CloudMediaService {
   async open(appid: string, mediaId: string | undefined): Promise<OpenMediaResult> {
     const f = mediaId === undefined ? undefined : this.files.get(mediaId);
     if (!f || f.appid !== appid || mediaId === undefined) throw new WxError('INVALID_MEDIA_ID');
-    return { mediaId, contentType: f.contentType, ext: f.ext, size: f.bytes.length, stream: Readable.from([f.bytes]) };
+    return { mediaId, contentType: f.contentType, ext: f.ext, size: f.bytes.length, content: { stream: Readable.from([f.bytes]) } };
   }
 }
 

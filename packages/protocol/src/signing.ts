@@ -18,7 +18,23 @@ export function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb);
 }
 
-/** An 8-byte tag naming an app inside ids, so an id says whose it is without saying the appid. */
+/** Apps whose tag is remembered per key; past this the memo starts over (a bound, not an expected size). */
+const APP_TAGS_MAX = 1_000;
+const appTags = new WeakMap<Uint8Array, Map<string, Buffer>>();
+
+/**
+ * An 8-byte tag naming an app inside ids, so an id says whose it is without saying the appid. Remembered per key
+ * and appid: every upload (mintMediaId) and every first check of an id asks for the same few tags, each an HMAC.
+ * The buffer is shared: read it, never write to it.
+ */
 export function appTag(key: Uint8Array, appid: string): Buffer {
-  return mac(key, Buffer.from(`app:${appid}`), 8);
+  let tags = appTags.get(key);
+  if (!tags) appTags.set(key, (tags = new Map()));
+  let tag = tags.get(appid);
+  if (!tag) {
+    if (tags.size >= APP_TAGS_MAX) tags.clear();
+    tag = mac(key, Buffer.from(`app:${appid}`), 8);
+    tags.set(appid, tag);
+  }
+  return tag;
 }

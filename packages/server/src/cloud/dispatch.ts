@@ -83,9 +83,9 @@ async function getTempMedia(call: CloudCall, deps: DispatchDeps): Promise<CommOp
   await deps.quotas?.charge(call.appid, PATHS.get);
   const mediaId = jsonParam(call.pairs, 'media_id');
   const opened = await deps.media.open(call.appid, typeof mediaId === 'string' && mediaId !== '' ? mediaId : undefined);
-  if (!opened.stream) throw new WxError('INVALID_MEDIA_ID', 'not stored');
+  if (!opened.content) throw new WxError('INVALID_MEDIA_ID', 'not stored');
   // A protobuf field is one buffer: the file is read whole, bounded by the size the store reported.
-  const bytes = await readBounded(opened.stream, opened.size);
+  const bytes = opened.content.bytes ?? (await readBounded(opened.content.stream, opened.size));
   if (!bytes) throw new Error(`media file grew past its stored size ${opened.size}`);
   deps.observe?.media({ mediaId: opened.mediaId, bytes: bytes.length });
   return binaryResp(opened.contentType, bytes);

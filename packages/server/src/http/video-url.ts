@@ -60,8 +60,8 @@ export function videoDownloadRoute(app: FastifyInstance, ctx: ServerContext): vo
       if (range) reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${stat.size}`).header('content-length', range.end - range.start + 1);
       else reply.code(200).header('content-length', stat.size);
       if (request.wxCall && !head) request.wxCall.bytes = range ? range.end - range.start + 1 : stat.size;
-      if (head || !opened.stream) return reply.send();
-      return reply.send(opened.stream);
+      if (head || !opened.content) return reply.send();
+      return reply.send(opened.content.bytes ?? opened.content.stream);
     },
   });
 }

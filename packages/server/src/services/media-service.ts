@@ -1,6 +1,5 @@
-import type { Readable } from 'node:stream';
 import type { MediaType } from '@wxmedia/protocol';
-import type { ByteRange } from '../storage/blob-store.ts';
+import type { BlobContent, ByteRange } from '../storage/blob-store.ts';
 
 /**
  * The media service as the HTTPS routes and the cloud-call gateway both see it (DefaultMediaService in media.ts is
@@ -54,8 +53,8 @@ export interface OpenMediaResult {
   readonly ext: string;
   /** Whole size of the file. */
   readonly size: number;
-  /** Present unless `headOnly`. */
-  readonly stream?: Readable;
+  /** Present unless `headOnly`: the bytes as a stream (to consume or destroy), or in memory (a small blob). */
+  readonly content?: BlobContent;
   /** The range served, when one was asked for and is satisfiable. */
   readonly range?: ByteRange;
 }

@@ -35,11 +35,14 @@ export interface ByteRange {
   readonly end: number;
 }
 
-export interface OpenedBlob {
-  readonly size: number;
-  /** The requested range (or the whole blob). The caller must consume or destroy it. */
-  readonly stream: Readable;
-}
+/**
+ * An opened blob: its size, and the requested range (or the whole blob) either as a stream or, when the store read
+ * it whole in one go (a small blob: FsBlobStore), as bytes. Exactly one of `stream` and `bytes` is present.
+ */
+export type OpenedBlob = { readonly size: number } & BlobContent;
+
+/** The content of an opened blob. A `stream` must be consumed or destroyed by the caller. */
+export type BlobContent = { readonly stream: Readable; readonly bytes?: undefined } | { readonly bytes: Buffer; readonly stream?: undefined };
 
 export interface BlobStats {
   readonly count: number;

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { killNineOnceOutput, killNineWhen } from '../../../../test/helpers/kill9.ts';
-import { MEDIA_FORMATS, mintMediaId } from '@wxmedia/protocol';
-import { blobStoreConformance } from './blob-store.conformance.ts';
+import { MEDIA_FORMATS, mediaIdCreatedAt, mintMediaId } from '@wxmedia/protocol';
+import { blobStoreConformance, readAll } from './blob-store.conformance.ts';
 import { BLOB_HEADER_BYTES, decodeBlobHeader } from './fs-blob-header.ts';
 import { FsBlobStore } from './fs-blob-store.ts';
 
@@ -85,7 +85,32 @@ describe('FsBlobStore on disk', () => {
     assert.equal(info.size, bytes.length);
     const opened = await store.open(id);
     assert.ok(opened);
-    assert.deepEqual(await readAll(opened.stream), bytes);
+    assert.deepEqual(await readAll(opened), bytes);
+  });
+
+  it('a blob that fits in one read comes back whole, as bytes; a larger one, or a large range, as a stream', async () => {
+    const { store } = await fresh();
+    const small = Buffer.alloc(100 * 1024, 1);
+    const large = Buffer.alloc(2 * 1024 * 1024 + 3, 2);
+    large.write('the last bytes', large.length - 14);
+    const ids = [small, large].map((bytes, i) => ({ bytes, id: mintMediaId(key, 'wxapp', hour + i, MEDIA_FORMATS[0]) }));
+    for (const { bytes, id } of ids) {
+      const meta = { appid: 'wxapp', createdAt: mediaIdCreatedAt(id)!, contentType: 'image/jpeg', filename: 'a.jpg' };
+      await (await store.stage(id, meta, chunks(bytes, 64 * 1024), { maxBytes: bytes.length })).commit();
+    }
+    const [s, l] = ids as [(typeof ids)[0], (typeof ids)[0]];
+    const smallOpened = await store.open(s.id);
+    assert.ok(smallOpened?.bytes, 'a 100 KiB blob is read whole');
+    assert.equal(smallOpened.stream, undefined);
+    assert.deepEqual(smallOpened.bytes, small);
+    const largeOpened = await store.open(l.id);
+    assert.ok(largeOpened?.stream, 'a 2 MiB blob is streamed');
+    assert.deepEqual(await readAll(largeOpened), large);
+    const tail = await store.open(l.id, { start: large.length - 14, end: large.length - 1 });
+    assert.equal(tail?.bytes?.toString(), 'the last bytes', 'a small range of a large blob is read whole');
+    const empty = mintMediaId(key, 'wxapp', hour + 2, MEDIA_FORMATS[0]);
+    await (await store.stage(empty, { appid: 'wxapp', createdAt: hour + 2, contentType: 'image/jpeg', filename: 'a.jpg' }, chunks(Buffer.alloc(0), 1), { maxBytes: 1 })).commit();
+    assert.deepEqual((await store.open(empty))?.bytes, Buffer.alloc(0), 'an empty blob is zero bytes');
   });
 
   it('sweep removes the directory of a bucket that has wholly expired', async () => {
@@ -156,10 +181,10 @@ describe('FsBlobStore on disk', () => {
     const whole = await store.open(old1);
     assert.ok(whole);
     assert.equal(whole.size, oldBytes.length);
-    assert.deepEqual(await readAll(whole.stream), oldBytes);
+    assert.deepEqual(await readAll(whole), oldBytes);
     const part = await store.open(old1, { start: 6, end: 12 });
     assert.ok(part);
-    assert.equal((await readAll(part.stream)).toString(), 'written');
+    assert.equal((await readAll(part)).toString(), 'written');
     assert.deepEqual(await store.info(old1), { appid: 'wxold', createdAt: hour + 10, contentType: 'image/jpeg', filename: 'old1.jpg', size: oldBytes.length, id: old1 });
     assert.deepEqual((await store.list({ limit: 10 })).map((i) => i.id), [old2, fresh1, old1]);
     assert.deepEqual((await store.list({ appid: 'wxold', limit: 10 })).map((i) => i.filename), ['old2.jpg', 'old1.jpg']);
@@ -214,7 +239,7 @@ describe('FsBlobStore on disk', () => {
     for (const id of acknowledged) {
       const opened = await store.open(id);
       assert.ok(opened, `acknowledged ${id} is there`);
-      assert.deepEqual(await readAll(opened.stream), bytesOf(id), `acknowledged ${id} is whole`);
+      assert.deepEqual(await readAll(opened), bytesOf(id), `acknowledged ${id} is whole`);
     }
     // Blobs committed but not yet printed at the kill may be there too: whole, never partial.
     const listed = await store.list({ limit: 10_000 });
@@ -222,7 +247,7 @@ describe('FsBlobStore on disk', () => {
     for (const info of listed) {
       const opened = await store.open(info.id);
       assert.ok(opened);
-      assert.deepEqual(await readAll(opened.stream), bytesOf(info.id), `${info.id} is whole`);
+      assert.deepEqual(await readAll(opened), bytesOf(info.id), `${info.id} is whole`);
     }
   });
 
@@ -238,12 +263,11 @@ describe('FsBlobStore on disk', () => {
   });
 });
 
+async function* chunks(bytes: Buffer, size: number): AsyncGenerator<Uint8Array> {
+  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+}
+
 async function* one(text: string): AsyncGenerator<Uint8Array> {
   yield Buffer.from(text);
 }
 
-async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const part of stream) parts.push(Buffer.from(part as Uint8Array));
-  return Buffer.concat(parts);
-}

@@ -33,7 +33,8 @@ export async function writeAllFd(fd: number, buffers: readonly Uint8Array[]): Pr
 
 /** Reads up to `length` bytes at `position` into a new buffer; shorter only at the end of the file. */
 export async function readAtFd(fd: number, length: number, position: number): Promise<Buffer> {
-  const buffer = Buffer.alloc(length);
+  // Not zero-filled: only the bytes read are ever handed out (the subarray below).
+  const buffer = Buffer.allocUnsafe(length);
   let filled = 0;
   while (filled < length) {
     const { bytesRead } = await readFd(fd, buffer, filled, length - filled, position + filled);

@@ -10,9 +10,14 @@ export const HOUR_SECONDS = 3600;
 /** `YYYYMMDDHH`: what a bucket (a directory, or a key prefix) is named. */
 export const HOUR_BUCKET_NAME = /^\d{10}$/;
 
+/** The last hour hourBucketName formatted: every upload and get asks, mostly for the current hour. */
+let lastHour = { index: Number.NaN, name: '' };
+
 /** `YYYYMMDDHH` of a Unix time, in UTC. */
 export function hourBucketName(createdAt: number): string {
-  return new Date(createdAt * 1000).toISOString().slice(0, 13).replace(/[-T]/g, '');
+  const index = Math.floor(createdAt / HOUR_SECONDS);
+  if (index !== lastHour.index) lastHour = { index, name: new Date(index * HOUR_SECONDS * 1000).toISOString().slice(0, 13).replace(/[-T]/g, '') };
+  return lastHour.name;
 }
 
 /** Unix seconds at which the hour named `YYYYMMDDHH` starts. */

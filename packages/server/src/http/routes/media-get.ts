@@ -53,10 +53,11 @@ export function mediaGetRoute(app: FastifyInstance, ctx: ServerContext): void {
       reply.code(200).header('content-length', total);
     }
     if (request.wxCall && !head) request.wxCall.bytes = range ? range.end - range.start + 1 : total;
-    if (head || !opened.stream) {
-      opened.stream?.destroy();
+    if (head || !opened.content) {
+      opened.content?.stream?.destroy();
       return reply.send();
     }
-    return reply.send(opened.stream);
+    // A small blob comes read whole (one buffer, one write); a larger one as a stream.
+    return reply.send(opened.content.bytes ?? opened.content.stream);
   });
 }

@@ -50,7 +50,7 @@ export function mediaRoutes(admin: FastifyInstance, ctx: ServerContext): void {
         .header('content-type', info.contentType)
         .header('cache-control', 'no-cache, must-revalidate')
         .header('content-length', opened?.size ?? info.size);
-      return reply.send(opened?.stream);
+      return reply.send(opened?.bytes ?? opened?.stream);
     },
   });
 
