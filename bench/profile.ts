@@ -7,7 +7,7 @@
  * and the top `--top` functions by self time. Profiling slows the server (sampling every `--interval` µs): the
  * shares are what to read, not the rates.
  *
- *   node --import tsx bench/profile.ts [--seconds 10] [--paths upload-100KiB,get-100KiB,upload-2MiB,get-2MiB]
+ *   node --import tsx bench/profile.ts [--seconds 10] [--warmup 2] [--paths upload-100KiB,get-100KiB,upload-2MiB,get-2MiB]
  *        [--top 15] [--interval 1000] [--keep DIR] [--target wxmedia|bare-node]
  *
  * --keep copies the .cpuprofile files there (for DevTools); --target bare-node profiles the ceiling peer the same
@@ -28,6 +28,7 @@ import { requireTools, runWrk } from './lib/wrk.ts';
 const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '2' },
     paths: { type: 'string', default: 'upload-100KiB,get-100KiB,upload-2MiB,get-2MiB' },
     top: { type: 'string', default: '15' },
     interval: { type: 'string', default: '1000' },
@@ -121,13 +122,12 @@ try {
           gets.push(`/cgi-bin/media/get?${q}&media_id=${reply.media_id}`);
         }
       }
+      const request = path.phase === 'upload' ? upload : { method: 'GET' as const, paths: gets };
+      const wrkOptions = { concurrency: 32, cpus: values['client-cpus'], scratch: scratch.path };
+      // Unmeasured first (as bench/upload-get.ts does): V8 compiles the hot code in a server's first seconds.
+      if (Number(values.warmup) > 0) await runWrk(cli.url, request, { ...wrkOptions, seconds: Number(values.warmup) });
       const from = Number(process.hrtime.bigint() / 1000n);
-      const load = await runWrk(cli.url, path.phase === 'upload' ? upload : { method: 'GET', paths: gets }, {
-        seconds: Number(values.seconds),
-        concurrency: 32,
-        cpus: values['client-cpus'],
-        scratch: scratch.path,
-      });
+      const load = await runWrk(cli.url, request, { ...wrkOptions, seconds: Number(values.seconds) });
       window = [from, Number(process.hrtime.bigint() / 1000n)];
       rps = load.rps;
       requests = load.requests;

@@ -5,12 +5,14 @@
  * are pinned to `--server-cpus` (core 0), wrk to `--client-cpus` (core 1). Uploads: wxmedia and the WeChat-shaped
  * peers get one prebuilt multipart body with a real access_token (wrk checks every reply carries a media_id); the
  * storage emulators and nginx get the image as a PUT to their own API (S3 PutObject, Azure Put Blob, WebDAV PUT).
- * Gets: of `--prefill` (64) objects each target stored beforehand. Reports req/s, p50/p90/p99 latency and RSS
+ * Gets: of `--prefill` (64) objects each target stored beforehand. Before each measured phase the same load runs
+ * `--warmup` (2) seconds unmeasured, so that no server is measured while V8 still compiles its hot code (a server
+ * that just started spent a quarter of its CPU in its first seconds on V8's compiler threads). Reports req/s, p50/p90/p99 latency and RSS
  * growth (sampled VmRSS peak over idle) with the load average before each phase, then the ratios: wxmedia ÷ each
  * peer, wxmedia-s3-redis ÷ wxmedia and ÷ its own ceiling bare-s3, wxmedia-2-workers ÷ wxmedia-unpinned.
  *
  *   node --import tsx bench/upload-get.ts [--seconds 8] [--concurrency 32] [--targets a,b,…] [--cores]
- *        [--server-cpus 0] [--client-cpus 1] [--prefill 64] [--json results.json]
+ *        [--server-cpus 0] [--client-cpus 1] [--prefill 64] [--warmup 2] [--json results.json]
  *
  * `--cores` runs the cores comparison instead (wxmedia-unpinned and wxmedia-2-workers, both allowed every CPU; wrk
  * still on --client-cpus). See bench/README.md.
@@ -36,10 +38,12 @@ const { values } = parseArgs({
     'server-cpus': { type: 'string', default: '0' },
     'client-cpus': { type: 'string', default: '1' },
     prefill: { type: 'string', default: '64' },
+    warmup: { type: 'string', default: '2' },
     json: { type: 'string' },
   },
 });
 const SECONDS = Number(values.seconds);
+const WARMUP_SECONDS = Number(values.warmup);
 const CONCURRENCY = Number(values.concurrency);
 const PREFILL = Number(values.prefill);
 /** Object-API uploads cycle over this many keys (later PUTs replace earlier objects), to bound the disk they fill. */
@@ -119,17 +123,14 @@ try {
 
     for (const phase of PHASES) {
       for (const t of targets) {
+        const wrkOptions = { concurrency: CONCURRENCY, cpus: values['client-cpus'], scratch: scratch.path };
+        if (WARMUP_SECONDS > 0) await runWrk(t.url, requests.get(t.name)![phase], { ...wrkOptions, seconds: WARMUP_SECONDS });
         const before = loadavg()[0]!;
         const cpu0 = await cpuSeconds(t.pid, t.tree);
         const own0 = await cpuSeconds(t.pid);
         const main0 = await mainThreadCpuSeconds(t.pid);
         t.rss.reset();
-        const load = await runWrk(t.url, requests.get(t.name)![phase], {
-          seconds: SECONDS,
-          concurrency: CONCURRENCY,
-          cpus: values['client-cpus'],
-          scratch: scratch.path,
-        });
+        const load = await runWrk(t.url, requests.get(t.name)![phase], { ...wrkOptions, seconds: SECONDS });
         await t.rss.sample();
         const cpu = (await cpuSeconds(t.pid, t.tree)) - cpu0;
         const ownCpu = (await cpuSeconds(t.pid)) - own0;
@@ -184,7 +185,7 @@ async function report(targets: readonly Target[]): Promise<void> {
   const hwm = await Promise.all(targets.map(async (t) => `${t.name} ${fmtMB(t.idleRss)} idle, VmHWM ${fmtMB((await procMemory(t.pid, t.tree)).hwm)}`));
   const header =
     `${new Date().toISOString()} · node ${process.version} · ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}) · wrk -t1 -c${CONCURRENCY} ` +
-    `-d${SECONDS}s on CPU ${values['client-cpus']} · servers on CPU ${values.cores ? 'all' : values['server-cpus']} · load average now ${loadavg()
+    `-d${SECONDS}s (after ${WARMUP_SECONDS} s unmeasured) on CPU ${values['client-cpus']} · servers on CPU ${values.cores ? 'all' : values['server-cpus']} · load average now ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')}`;
   console.log(`\n${header}\nserver RSS: ${hwm.join('; ')}\n`);
@@ -239,6 +240,7 @@ async function report(targets: readonly Target[]): Promise<void> {
         {
           header,
           seconds: SECONDS,
+          warmupSeconds: WARMUP_SECONDS,
           concurrency: CONCURRENCY,
           results: results.map((m) => ({ ...m, idleRss: m.idleRss / MB, rssPeak: m.rssPeak / MB, rssGrowth: m.rssGrowth / MB })),
           ratios: rows,
