@@ -15,9 +15,9 @@ interface Run {
     target: string;
     loadavg: number;
     cpu: number;
-    /** Absent in runs from before the split (bench/upload-get.ts). */
-    mainCpu?: number;
-    ownCpu?: number;
+    /** Absent in runs from before the split (bench/upload-get.ts), null for a process tree. */
+    mainCpu?: number | null;
+    ownCpu?: number | null;
     rssGrowth: number;
     load: { requests: number; errors: number; seconds: number; rps: number; p50: number; p99: number };
   }>;
@@ -94,8 +94,8 @@ const measures: Array<[string, (r: Run['results'][number]) => number, number, st
   ['req/s', (r) => r.load.rps, 0, ''],
   ['p99', (r) => r.load.p99, 0, ' ms'],
   ['requests per server CPU-second', (r) => r.load.requests / r.cpu, 0, ''],
-  ['main-thread CPU per request', (r) => (r.mainCpu === undefined ? NaN : (1e6 * r.mainCpu) / r.load.requests), 0, ' µs'],
-  ['other threads\' CPU per request', (r) => (r.ownCpu === undefined || r.mainCpu === undefined ? NaN : (1e6 * (r.ownCpu - r.mainCpu)) / r.load.requests), 0, ' µs'],
+  ['main-thread CPU per request', (r) => (r.mainCpu == null ? NaN : (1e6 * r.mainCpu) / r.load.requests), 0, ' µs'],
+  ['other threads\' CPU per request', (r) => (r.ownCpu == null || r.mainCpu == null ? NaN : (1e6 * (r.ownCpu - r.mainCpu)) / r.load.requests), 0, ' µs'],
   ['RSS growth over idle', (r) => r.rssGrowth, 0, ' MB'],
 ];
 for (const [title, of, digits, unit] of measures) {

@@ -64,7 +64,7 @@ interface Measured {
   readonly loadavg: number;
   /** CPU seconds the server process (tree) used during the phase: req/s per core-second is what scales with cores. */
   readonly cpu: number;
-  /** Of the server process's own CPU seconds (not its children's), those of its main thread; the rest are its other threads'. */
+  /** Of the server process's own CPU seconds (not its children's), those of its main thread; the rest are its other threads'. NaN for a process tree. */
   readonly mainCpu: number;
   readonly ownCpu: number;
   readonly idleRss: number;
@@ -133,8 +133,9 @@ try {
         const load = await runWrk(t.url, requests.get(t.name)![phase], { ...wrkOptions, seconds: SECONDS });
         await t.rss.sample();
         const cpu = (await cpuSeconds(t.pid, t.tree)) - cpu0;
-        const ownCpu = (await cpuSeconds(t.pid)) - own0;
-        const mainCpu = (await mainThreadCpuSeconds(t.pid)) - main0;
+        // One process's threads: for a process tree (a --workers primary, nginx's master) the split says nothing.
+        const ownCpu = t.tree ? NaN : (await cpuSeconds(t.pid)) - own0;
+        const mainCpu = t.tree ? NaN : (await mainThreadCpuSeconds(t.pid)) - main0;
         // A get must bring the whole object back: fewer bytes per reply than the image is a failure wrk cannot see.
         const expected = phase === 'get' ? (t.storesRawBody ? multipart.length : image.length) : 0;
         const short = load.requests > 0 && load.bytes / load.requests < expected;
@@ -203,8 +204,8 @@ async function report(targets: readonly Target[]): Promise<void> {
         'server CPU': `${((100 * m.cpu) / m.load.seconds).toFixed(0)} %`,
         'req per CPU-s': (m.load.requests / m.cpu).toFixed(0),
         // What each request cost, and where: the main thread against the process's other threads (common.ts).
-        'µs/req main': ((1e6 * m.mainCpu) / m.load.requests).toFixed(0),
-        'µs/req other threads': ((1e6 * (m.ownCpu - m.mainCpu)) / m.load.requests).toFixed(0),
+        'µs/req main': Number.isNaN(m.mainCpu) ? '—' : ((1e6 * m.mainCpu) / m.load.requests).toFixed(0),
+        'µs/req other threads': Number.isNaN(m.mainCpu) ? '—' : ((1e6 * (m.ownCpu - m.mainCpu)) / m.load.requests).toFixed(0),
         'RSS growth': fmtMB(m.rssGrowth),
         'load avg': m.loadavg.toFixed(2),
       })),
