@@ -8,18 +8,12 @@ const SIZE_FLAGS = /--(?:max|min)[-_]semi[-_]space[-_]size|--semi[-_]space[-_]gr
  * NODE_OPTIONS). Under many concurrent uploads each request's objects live across several scavenges, and V8 then
  * grows the young generation up to 3 × 16 MiB; the socket chunks that die with them are freed only at the next
  * scavenge, which that growth makes rarer. Measured with bench/upload-memory.ts (32 concurrent 10 MiB uploads):
- * RSS growth 60–70 MB without this, 36 MB with it; the bare-node peer's 38–42 MB (docs/deployment.md).
- *
- * A young generation that small is scavenged hundreds of times a second under load, and each parallel scavenge
- * wakes V8's four helper threads for a little work each: that wake-up cost 2–4× the rest of the request on 2 MiB
- * transfers (bench/upload-get.ts, CPU of the threads other than the main one: 2,736 → 634 µs per 2 MiB get). So its
- * scavenges run on the main thread alone (`--no-parallel-scavenge`), which costs the main thread no measurable time
- * at this size. Both are runtime flags (V8 reads them at each growth and each scavenge); only the serving process's
- * heap, never an embedder's, is affected.
+ * RSS growth 60–70 MB without this, 36 MB with it; the bare-node peer's 38–42 MB (docs/deployment.md). A
+ * runtime flag (the growth factor is read each time V8 would grow the space); only the serving process's heap,
+ * never an embedder's, is affected.
  */
 export function holdYoungGeneration(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env['NODE_OPTIONS'] ?? ''): boolean {
   if (SIZE_FLAGS.test(`${execArgv.join(' ')} ${nodeOptions}`)) return false;
   setFlagsFromString('--semi-space-growth-factor=1');
-  setFlagsFromString('--no-parallel-scavenge');
   return true;
 }
