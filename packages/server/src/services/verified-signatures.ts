@@ -46,26 +46,29 @@ export class BoundedMap<V> {
   }
 }
 
-/** readAccessToken (shape and HMAC only) that remembers the tokens that verified. */
-export class VerifiedTokens {
-  readonly #seen: BoundedMap<TokenCheck & { ok: true }>;
+/** What the two caches below share: the signing key they verify under and their bounded memory of what verified. */
+abstract class VerifiedCache<V> {
+  protected readonly seen: BoundedMap<V>;
 
   constructor(
-    private readonly key: Uint8Array,
+    protected readonly key: Uint8Array,
     max = VERIFIED_CACHE_MAX,
   ) {
-    this.#seen = new BoundedMap(max);
+    this.seen = new BoundedMap(max);
   }
 
   get size(): number {
-    return this.#seen.size;
+    return this.seen.size;
   }
+}
 
+/** readAccessToken (shape and HMAC only) that remembers the tokens that verified. */
+export class VerifiedTokens extends VerifiedCache<TokenCheck & { ok: true }> {
   read(token: string): TokenCheck {
-    const known = this.#seen.get(token);
+    const known = this.seen.get(token);
     if (known) return known;
     const check = readAccessToken(this.key, token);
-    if (check.ok) this.#seen.set(token, check);
+    if (check.ok) this.seen.set(token, check);
     return check;
   }
 }
@@ -75,28 +78,15 @@ export class VerifiedTokens {
  * The owner is part of what the HMAC proves (the id's owner tag is an HMAC of the appid): a remembered id asked for
  * by another app is checked afresh (and refused as foreign). Expiry is judged on every call.
  */
-export class VerifiedMediaIds {
-  readonly #seen: BoundedMap<{ readonly owner: string; readonly check: MediaIdCheck & { ok: true } }>;
-
-  constructor(
-    private readonly key: Uint8Array,
-    max = VERIFIED_CACHE_MAX,
-  ) {
-    this.#seen = new BoundedMap(max);
-  }
-
-  get size(): number {
-    return this.#seen.size;
-  }
-
+export class VerifiedMediaIds extends VerifiedCache<{ readonly owner: string; readonly check: MediaIdCheck & { ok: true } }> {
   check(id: string, appid: string, nowSeconds: number, ttlSeconds: number): MediaIdCheck {
-    const known = this.#seen.get(id);
+    const known = this.seen.get(id);
     if (known && known.owner === appid) {
       // As checkMediaId judges it: expired from exactly created_at + ttl.
       return nowSeconds >= known.check.facts.createdAt + ttlSeconds ? EXPIRED : known.check;
     }
     const check = checkMediaId(this.key, id, appid, nowSeconds, ttlSeconds);
-    if (check.ok) this.#seen.set(id, { owner: appid, check });
+    if (check.ok) this.seen.set(id, { owner: appid, check });
     return check;
   }
 }
