@@ -222,9 +222,14 @@ describe('parseMultipart: well-formed input', () => {
 
   it('keeps a 5 MB random body intact under random chunking', async () => {
     const big = randomBytes(5 * 1024 * 1024);
-    // Plant delimiter lookalikes so the search has near-misses to reject.
-    Buffer.from(`\r\n--${B.slice(0, -1)}`).copy(big, 1234);
+    // Plant delimiter lookalikes so the search has near-misses to reject. The bytes around them are fixed: a random
+    // byte equal to the boundary's last character after the first, or a random CRLF before the second, would make
+    // a real delimiter (about 1 run in 256 failed that way).
+    const nearMiss = Buffer.from(`\r\n--${B.slice(0, -1)}`);
+    nearMiss.copy(big, 1234);
+    big[1234 + nearMiss.length] = 0x00;
     Buffer.from(`--${B}`).copy(big, 99_999);
+    big[99_998] = 0x00;
     const data = build([field('type', 'image'), fileSpec(big)]);
     const r = rng(5);
     const got = await collect(chunks(data, () => 1 + r(70_000)));
