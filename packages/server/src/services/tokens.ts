@@ -132,6 +132,9 @@ export class TokenService {
     }
     if (generation < current) {
       const successor = await this.record(appid, lane, generation + 1);
+      // No record for the next generation yet: another instance is between counting it and writing its record
+      // (rotate()). Nobody holds the new token yet, so this one is still the app's current token.
+      if (!successor && generation + 1 === current) return app;
       if (successor && now < successor.previousValidUntil) return app;
       throw new WxError('INVALID_CREDENTIAL', 'token replaced');
     }
@@ -147,15 +150,19 @@ export class TokenService {
     const generation = await this.currentGeneration(appid, 'stable', true);
     const current = await this.currentStable(appid, generation, now);
     if (current) return current;
+    // A generation without its record is one another instance is making right now (rotate() counts, then writes
+    // the record): claiming it would make a second new token. Wait for it instead, as for a claim held elsewhere.
+    // (A record that expired after days without a call looks the same: the wait then ends in a rotation here.)
+    const making = generation > 0 && (await this.record(appid, 'stable', generation)) === undefined;
     // Due for a new token. Of several instances deciding at once, the one that claims this generation rotates and
     // the others return what it made, so every caller gets the same token (as in one process, see #stableFlights).
-    if (await this.deps.state.setIfAbsent(`stable-rotating:${appid}:${generation}`, '1', { ttlMs: 60_000 })) {
+    if (!making && (await this.deps.state.setIfAbsent(`stable-rotating:${appid}:${generation}`, '1', { ttlMs: 60_000 }))) {
       return this.rotate(appid, 'stable', now, now + TOKEN_OVERLAP_SECONDS);
     }
     for (let waited = 0; waited < STABLE_WAIT_MS; waited += STABLE_POLL_MS) {
       await new Promise((resolve) => setTimeout(resolve, STABLE_POLL_MS));
-      const next = await this.currentGeneration(appid, 'stable', true);
-      const made = next > generation ? await this.currentStable(appid, next, now) : undefined;
+      // The token being made: the next generation once the claimant wrote it, or this one once its record is there.
+      const made = await this.currentStable(appid, await this.currentGeneration(appid, 'stable', true), now);
       if (made) return made;
     }
     // The claimant died or stalled mid-rotation: rotate here rather than fail the caller.
