@@ -119,7 +119,9 @@ describe('three instances on one bucket and one Redis', { skip: noRedis?.skip ??
     await fleet.admin(0, 'POST', '/clock', { advance: 6_960 });
     const replies = await Promise.all(urls().flatMap((url) => [stableToken(url), stableToken(url)]));
     const tokens = new Set(replies.map((r) => r.access_token));
-    assert.equal(tokens.size, 1, `one token: ${JSON.stringify(replies.map((r) => r.errcode ?? 'ok'))}`);
+    // On failure: which instance (two calls each) answered what, and how long each token had left.
+    const seen = replies.map((r, i) => `${Math.floor(i / 2)}:${r.errcode ?? 'ok'}:${r.access_token === before.access_token ? 'old' : [...tokens].indexOf(r.access_token!)}:${r.expires_in}`);
+    assert.equal(tokens.size, 1, `one token: ${seen.join(' ')}`);
     assert.ok(!tokens.has(before.access_token));
   });
 
