@@ -15,7 +15,7 @@ import {
 } from '@wxmedia/protocol';
 import { nowSeconds, type Clock } from '../clock.ts';
 import { WxError } from '../errors.ts';
-import { BlobTooLargeError, type BlobContent, type BlobStore, type ByteRange, type OpenedBlob, type StagedBlob } from '../storage/blob-store.ts';
+import { BlobTooLargeError, type BlobStore, type ByteRange, type StagedBlob } from '../storage/blob-store.ts';
 import type { App, AppRegistry } from './apps.ts';
 import type { MediaService, OpenMediaResult, UploadInput, UploadResult } from './media-service.ts';
 import { verifiedMediaIds } from './verified-signatures.ts';
@@ -90,7 +90,7 @@ export class DefaultMediaService implements MediaService {
     }
     const opened = await this.deps.blobs.open(mediaId, options.range);
     if (!opened) throw new WxError('INVALID_MEDIA_ID', 'not stored');
-    return { ...base, size: opened.size, content: contentOf(opened), ...(options.range ? { range: options.range } : {}) };
+    return { ...base, size: opened.size, content: opened, ...(options.range ? { range: options.range } : {}) };
   }
 
   /**
@@ -111,7 +111,7 @@ export class DefaultMediaService implements MediaService {
       return size === undefined ? undefined : { ...base, size };
     }
     const opened = await this.deps.blobs.open(mediaId, options.range);
-    return opened ? { ...base, size: opened.size, content: contentOf(opened), ...(options.range ? { range: options.range } : {}) } : undefined;
+    return opened ? { ...base, size: opened.size, content: opened, ...(options.range ? { range: options.range } : {}) } : undefined;
   }
 
   private async app(appid: string): Promise<App> {
@@ -153,11 +153,6 @@ async function* prepend(head: readonly Buffer[], rest: AsyncIterator<Uint8Array>
     if (r.done) return;
     yield r.value;
   }
-}
-
-/** The content part of an opened blob (without copying its bytes). */
-function contentOf(opened: OpenedBlob): BlobContent {
-  return opened.bytes ? { bytes: opened.bytes } : { stream: opened.stream };
 }
 
 async function sniff(head: Buffer): Promise<MediaFormat | undefined> {

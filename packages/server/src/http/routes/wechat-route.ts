@@ -46,16 +46,15 @@ export function authenticatedRoute(
   handler: (request: FastifyRequest, reply: FastifyReply, caller: App) => Promise<FastifyReply>,
 ): void {
   wechatRoute(app, endpoint, async (request, reply) => {
-    let caller: App;
     try {
-      caller = await authenticate(request, ctx);
+      return await handler(request, reply, await authenticate(request, ctx));
     } catch (e) {
-      // A refused token on an upload: the client may still be sending the body. Read it (bounded) so the errcode
-      // reaches the client instead of a broken pipe, and a kept-alive connection stays usable; past the bound,
-      // close the connection after replying.
-      if (!(await drain(request, DRAIN_ALLOWANCE))) reply.header('connection', 'close');
+      // Refused before the route read the body (a token, the quota, the type of an upload): the client may still
+      // be sending it. Read it (bounded) so the errcode reaches the client instead of a broken pipe and a
+      // kept-alive connection stays usable; past the bound, close the connection after replying. A route that
+      // already gave up on its body has said so (connection: close): nothing more is read then.
+      if (reply.getHeader('connection') !== 'close' && !(await drain(request, DRAIN_ALLOWANCE))) reply.header('connection', 'close');
       throw e;
     }
-    return handler(request, reply, caller);
   });
 }
