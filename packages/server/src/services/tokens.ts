@@ -148,12 +148,16 @@ export class TokenService {
       return this.rotate(appid, 'stable', now, now);
     }
     const generation = await this.currentGeneration(appid, 'stable', true);
-    const current = await this.currentStable(appid, generation, now);
+    // One read of the record decides both questions below. Two reads would race the instance writing it: the first
+    // missing it (not due: no token), the second finding it (not being made) made a just-made token look due, and
+    // this instance claimed it and made a second new token.
+    const record = generation > 0 ? await this.record(appid, 'stable', generation) : undefined;
+    const current = this.freshStable(appid, generation, record, now);
     if (current) return current;
     // A generation without its record is one another instance is making right now (rotate() counts, then writes
     // the record): claiming it would make a second new token. Wait for it instead, as for a claim held elsewhere.
     // (A record that expired after days without a call looks the same: the wait then ends in a rotation here.)
-    const making = generation > 0 && (await this.record(appid, 'stable', generation)) === undefined;
+    const making = generation > 0 && record === undefined;
     // Due for a new token. Of several instances deciding at once, the one that claims this generation rotates and
     // the others return what it made, so every caller gets the same token (as in one process, see #stableFlights).
     if (!making && (await this.deps.state.setIfAbsent(`stable-rotating:${appid}:${generation}`, '1', { ttlMs: 60_000 }))) {
@@ -162,16 +166,16 @@ export class TokenService {
     for (let waited = 0; waited < STABLE_WAIT_MS; waited += STABLE_POLL_MS) {
       await new Promise((resolve) => setTimeout(resolve, STABLE_POLL_MS));
       // The token being made: the next generation once the claimant wrote it, or this one once its record is there.
-      const made = await this.currentStable(appid, await this.currentGeneration(appid, 'stable', true), now);
+      const latest = await this.currentGeneration(appid, 'stable', true);
+      const made = this.freshStable(appid, latest, await this.record(appid, 'stable', latest), now);
       if (made) return made;
     }
     // The claimant died or stalled mid-rotation: rotate here rather than fail the caller.
     return this.rotate(appid, 'stable', now, now + TOKEN_OVERLAP_SECONDS);
   }
 
-  /** The stable token of `generation`, if that generation exists and is not yet due for replacement. */
-  private async currentStable(appid: string, generation: number, now: number): Promise<IssuedToken | undefined> {
-    const record = generation > 0 ? await this.record(appid, 'stable', generation) : undefined;
+  /** The stable token of `generation` (whose record is `record`, if written), if it is not yet due for replacement. */
+  private freshStable(appid: string, generation: number, record: GenerationRecord | undefined, now: number): IssuedToken | undefined {
     if (!record || now >= record.issuedAt + TOKEN_TTL_SECONDS - TOKEN_OVERLAP_SECONDS) return undefined;
     return {
       accessToken: mintAccessToken(this.deps.key, { appid, lane: 'stable', generation, issuedAt: record.issuedAt }),
