@@ -3,7 +3,7 @@
  * memory bench's client), multipart framing and table printing. The servers themselves are started in
  * lib/targets.ts. Everything is bounded (time and count).
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { Pool } from 'undici';
 
 export const MB = 1024 * 1024;
@@ -115,6 +115,46 @@ export async function cpuSeconds(pid: number, tree = false): Promise<number> {
  */
 export async function mainThreadCpuSeconds(pid: number): Promise<number> {
   return statCpuSeconds(`/proc/${pid}/task/${pid}/stat`);
+}
+
+/** One thread's counters, from /proc/<pid>/task/<tid>/stat. */
+interface ThreadCounters {
+  readonly name: string;
+  readonly cpu: number;
+  /** Minor page faults: pages the kernel mapped in (and zeroed, for fresh memory) on this thread's behalf. */
+  readonly minflt: number;
+}
+
+/** Every thread of a process, by thread id: its name (`node`, `libuv-worker`, `V8 DefaultWorke`…), CPU and faults. */
+export async function threadCounters(pid: number): Promise<Map<string, ThreadCounters>> {
+  const tids = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+  const read = async (tid: string): Promise<[string, ThreadCounters] | undefined> => {
+    const text = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => undefined);
+    if (text === undefined) return undefined;
+    const name = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'));
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    // minflt is the 10th field, utime and stime the 14th and 15th (fields[] starts at the 3rd).
+    return [tid, { name: tid === String(pid) ? 'main' : `${name}#${tid}`, cpu: (Number(fields[11]) + Number(fields[12])) / 100, minflt: Number(fields[7]) }];
+  };
+  return new Map((await Promise.all(tids.map(read))).filter((e) => e !== undefined));
+}
+
+/**
+ * What each kind of thread did between two readings, per request: CPU µs and minor faults, summed by thread name
+ * (threads that exited between the readings are not counted). Says where a process's other-thread time goes:
+ * libuv's pool (file system calls), V8's helpers (garbage collection, compilation), or elsewhere.
+ */
+export function threadsPerRequest(before: Map<string, ThreadCounters>, after: Map<string, ThreadCounters>, requests: number): string {
+  const byName = new Map<string, { cpu: number; minflt: number }>();
+  for (const [tid, a] of after) {
+    const b = before.get(tid) ?? { cpu: 0, minflt: 0 };
+    const sum = byName.get(a.name) ?? { cpu: 0, minflt: 0 };
+    byName.set(a.name, { cpu: sum.cpu + a.cpu - b.cpu, minflt: sum.minflt + a.minflt - b.minflt });
+  }
+  return [...byName]
+    .sort((x, y) => y[1].cpu - x[1].cpu)
+    .map(([name, d]) => `${name} ${((d.cpu * 1e6) / requests).toFixed(0)} µs ${(d.minflt / requests).toFixed(1)} faults`)
+    .join(', ');
 }
 
 async function statCpuSeconds(path: string): Promise<number> {

@@ -12,7 +12,7 @@
  * peer, wxmedia-s3-redis ÷ wxmedia and ÷ its own ceiling bare-s3, wxmedia-2-workers ÷ wxmedia-unpinned.
  *
  *   node --import tsx bench/upload-get.ts [--seconds 8] [--concurrency 32] [--targets a,b,…] [--cores]
- *        [--server-cpus 0] [--client-cpus 1] [--prefill 64] [--warmup 2] [--json results.json]
+ *        [--server-cpus 0] [--client-cpus 1] [--prefill 64] [--warmup 2] [--threads] [--json results.json]
  *
  * `--cores` runs the cores comparison instead (wxmedia-unpinned and wxmedia-2-workers, both allowed every CPU; wrk
  * still on --client-cpus). See bench/README.md.
@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { jpeg } from '../test/helpers/images.ts';
 import { tempDir } from '../test/helpers/server.ts';
-import { KB, MB, cpuSeconds, fmtMB, fmtMs, mainThreadCpuSeconds, multipartFrame, procMemory, table } from './common.ts';
+import { KB, MB, cpuSeconds, fmtMB, fmtMs, mainThreadCpuSeconds, multipartFrame, procMemory, table, threadCounters, threadsPerRequest } from './common.ts';
 import { ratio } from './lib/ratio.ts';
 import { ensureEmulators, nginxMissing, pinTree } from './lib/services.ts';
 import { CORES_TARGETS, PEERS, needsEmulators, parseTargets, startTargets, stopAll, type Target, type TargetName } from './lib/targets.ts';
@@ -39,11 +39,14 @@ const { values } = parseArgs({
     'client-cpus': { type: 'string', default: '1' },
     prefill: { type: 'string', default: '64' },
     warmup: { type: 'string', default: '2' },
+    threads: { type: 'boolean', default: false },
     json: { type: 'string' },
   },
 });
 const SECONDS = Number(values.seconds);
 const WARMUP_SECONDS = Number(values.warmup);
+/** Print, after each phase, each kind of thread's CPU and minor page faults per request (`threadsPerRequest`). */
+const THREADS = values.threads;
 const CONCURRENCY = Number(values.concurrency);
 const PREFILL = Number(values.prefill);
 /** Object-API uploads cycle over this many keys (later PUTs replace earlier objects), to bound the disk they fill. */
@@ -129,6 +132,7 @@ try {
         const cpu0 = await cpuSeconds(t.pid, t.tree);
         const own0 = await cpuSeconds(t.pid);
         const main0 = await mainThreadCpuSeconds(t.pid);
+        const threads0 = THREADS && !t.tree ? await threadCounters(t.pid) : undefined;
         t.rss.reset();
         const load = await runWrk(t.url, requests.get(t.name)![phase], { ...wrkOptions, seconds: SECONDS });
         await t.rss.sample();
@@ -158,6 +162,7 @@ try {
             `p50 ${fmtMs(load.p50)}, p99 ${fmtMs(load.p99)}, server CPU ${cpu.toFixed(1)} s, RSS peak ${fmtMB(m.rssPeak)} (+${fmtMB(m.rssGrowth)}), load ${before.toFixed(2)}` +
             (m.load.errors ? `; ${m.load.errors} errors, first: ${m.load.firstError}` : ''),
         );
+        if (threads0) console.log(`  per request, by thread: ${threadsPerRequest(threads0, await threadCounters(t.pid), load.requests)}`);
       }
     }
   }

@@ -11,7 +11,7 @@ import { fsProblem } from '../fs-errors.ts';
 import { CliError, DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, resolveServeSettings, type LogFormat, type ServeFlags } from '../serve-config.ts';
 import { printBanner, type BannerFacts } from './serve-banner.ts';
 import { runPrimary, tellPrimary } from './serve-workers.ts';
-import { holdYoungGeneration } from './young-generation.ts';
+import { growOldGenerationFreely, holdYoungGeneration } from './heap-tuning.ts';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -49,8 +49,9 @@ export function addServeCommand(program: Command): void {
       `wrong secrets per app and address before 45011; 0: no limit (WXMEDIA_CREDENTIAL_FAILURES_PER_MINUTE, default ${SERVER_DEFAULTS.credentialFailuresPerMinute})`,
     )
     .action(async (flags: ServeCommandFlags) => {
-      // Before the server's modules load: loading them is what first grows the young generation.
+      // Before the server's modules load: loading them is what first grows the heap (heap-tuning.ts).
       holdYoungGeneration();
+      growOldGenerationFreely();
       // Loaded here, not at the top: `wxmedia --help` and the client commands start without the server.
       const server = await import('@wxmedia/server');
       const cloudEnv = (flags.cloudEnv ?? []).map((spec) => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { holdYoungGeneration } from './young-generation.ts';
+import { growOldGenerationFreely, holdYoungGeneration } from './heap-tuning.ts';
 
 describe('holdYoungGeneration', () => {
   it("leaves the young generation alone when the user sized it, in node's flags or NODE_OPTIONS", () => {
@@ -12,5 +12,16 @@ describe('holdYoungGeneration', () => {
 
   it('holds it otherwise (a runtime V8 flag that Node accepts)', () => {
     assert.equal(holdYoungGeneration(['--enable-source-maps'], '--import=x.mjs'), true);
+  });
+});
+
+describe('growOldGenerationFreely', () => {
+  it("leaves the old generation's growth alone when the user chose it", () => {
+    assert.equal(growOldGenerationFreely(['--heap-growing-percent=50'], ''), false);
+    assert.equal(growOldGenerationFreely([], '--heap_growing_percent=10'), false);
+  });
+
+  it('sets it otherwise (a runtime V8 flag that Node accepts), whatever else limits the heap', () => {
+    assert.equal(growOldGenerationFreely(['--enable-source-maps'], '--max-old-space-size=512'), true);
   });
 });
