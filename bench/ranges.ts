@@ -29,6 +29,8 @@ if (files.length === 0) throw new Error('usage: node --import tsx bench/ranges.t
 const runs = await Promise.all(files.map(async (f) => JSON.parse(await readFile(f, 'utf8')) as Run));
 
 const span = (xs: number[], digits: number, unit = '') => {
+  // No figure in any run (a process tree's per-thread split, say): a dash, not "NaN".
+  if (!xs.some(Number.isFinite)) return '—';
   const lo = Math.min(...xs);
   const hi = Math.max(...xs);
   return lo.toFixed(digits) === hi.toFixed(digits) ? `${lo.toFixed(digits)}${unit}` : `${lo.toFixed(digits)}–${hi.toFixed(digits)}${unit}`;
