@@ -6,7 +6,7 @@
  * peers get one prebuilt multipart body with a real access_token (wrk checks every reply carries a media_id); the
  * storage emulators and nginx get the image as a PUT to their own API (S3 PutObject, Azure Put Blob, WebDAV PUT).
  * Gets: of `--prefill` (64) objects each target stored beforehand. Before each measured phase the same load runs
- * `--warmup` (2) seconds unmeasured, so that no server is measured while V8 still compiles its hot code (a server
+ * `--warmup` (2) seconds unmeasured (after a `sync`: see flushDisks), so that no server is measured while V8 still compiles its hot code (a server
  * that just started spent a quarter of its CPU in its first seconds on V8's compiler threads). Reports req/s, p50/p90/p99 latency and RSS
  * growth (sampled VmRSS peak over idle) with the load average before each phase, then the ratios: wxmedia ÷ each
  * peer, wxmedia-s3-redis ÷ wxmedia and ÷ its own ceiling bare-s3, wxmedia-2-workers ÷ wxmedia-unpinned.
@@ -25,7 +25,7 @@ import { jpeg } from '../test/helpers/images.ts';
 import { tempDir } from '../test/helpers/server.ts';
 import { KB, MB, cpuSeconds, fmtMB, fmtMs, mainThreadCpuSeconds, multipartFrame, procMemory, table, threadCounters, threadsPerRequest } from './common.ts';
 import { ratio } from './lib/ratio.ts';
-import { ensureEmulators, nginxMissing, pinTree } from './lib/services.ts';
+import { ensureEmulators, flushDisks, nginxMissing, pinTree } from './lib/services.ts';
 import { CORES_TARGETS, PEERS, needsEmulators, parseTargets, startTargets, stopAll, type Target, type TargetName } from './lib/targets.ts';
 import { requireTools, runWrk, type WrkRequest, type WrkResult } from './lib/wrk.ts';
 
@@ -127,6 +127,7 @@ try {
     for (const phase of PHASES) {
       for (const t of targets) {
         const wrkOptions = { concurrency: CONCURRENCY, cpus: values['client-cpus'], scratch: scratch.path };
+        await flushDisks();
         if (WARMUP_SECONDS > 0) await runWrk(t.url, requests.get(t.name)![phase], { ...wrkOptions, seconds: WARMUP_SECONDS });
         const before = loadavg()[0]!;
         const cpu0 = await cpuSeconds(t.pid, t.tree);

@@ -172,3 +172,13 @@ export async function pinTree(pid: number, cpus: string): Promise<void> {
 export function allCpus(): string {
   return `0-${cpus().length - 1}`;
 }
+
+/**
+ * Writes every dirty page of the machine to disk (`sync`) and waits for it. Servers that do not fsync (s3rver,
+ * Azurite, nginx, and every server's prefill) leave the kernel hundreds of MB to write back later, and whichever
+ * server is measured while that happens sees its own fsyncs wait behind it: done before each measured phase, every
+ * server starts from the same, clean disk.
+ */
+export async function flushDisks(): Promise<void> {
+  await run('sync', []);
+}
