@@ -119,13 +119,14 @@ export async function mainThreadCpuSeconds(pid: number): Promise<number> {
 
 /** One thread's counters, from /proc/<pid>/task/<tid>/stat. */
 interface ThreadCounters {
+  /** `main`, or the thread's name and id (Node 20 names every other thread `node`: `node#4103`). */
   readonly name: string;
   readonly cpu: number;
   /** Minor page faults: pages the kernel mapped in (and zeroed, for fresh memory) on this thread's behalf. */
   readonly minflt: number;
 }
 
-/** Every thread of a process, by thread id: its name (`node`, `libuv-worker`, `V8 DefaultWorke`…), CPU and faults. */
+/** Every thread of a process, by thread id: its name, CPU and minor faults. */
 export async function threadCounters(pid: number): Promise<Map<string, ThreadCounters>> {
   const tids = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
   const read = async (tid: string): Promise<[string, ThreadCounters] | undefined> => {
@@ -140,20 +141,18 @@ export async function threadCounters(pid: number): Promise<Map<string, ThreadCou
 }
 
 /**
- * What each kind of thread did between two readings, per request: CPU µs and minor faults, summed by thread name
- * (threads that exited between the readings are not counted). Says where a process's other-thread time goes:
- * libuv's pool (file system calls), V8's helpers (garbage collection, compilation), or elsewhere.
+ * What each thread did between two readings, per request: CPU µs and minor faults, busiest first (threads that
+ * exited between the readings are not counted). Says where a process's other-thread time goes: libuv's pool (file
+ * system calls), V8's helpers (garbage collection, compilation), or elsewhere.
  */
 export function threadsPerRequest(before: Map<string, ThreadCounters>, after: Map<string, ThreadCounters>, requests: number): string {
-  const byName = new Map<string, { cpu: number; minflt: number }>();
-  for (const [tid, a] of after) {
-    const b = before.get(tid) ?? { cpu: 0, minflt: 0 };
-    const sum = byName.get(a.name) ?? { cpu: 0, minflt: 0 };
-    byName.set(a.name, { cpu: sum.cpu + a.cpu - b.cpu, minflt: sum.minflt + a.minflt - b.minflt });
-  }
-  return [...byName]
-    .sort((x, y) => y[1].cpu - x[1].cpu)
-    .map(([name, d]) => `${name} ${((d.cpu * 1e6) / requests).toFixed(0)} µs ${(d.minflt / requests).toFixed(1)} faults`)
+  return [...after]
+    .map(([tid, a]) => {
+      const b = before.get(tid) ?? { cpu: 0, minflt: 0 };
+      return { name: a.name, cpu: a.cpu - b.cpu, minflt: a.minflt - b.minflt };
+    })
+    .sort((x, y) => y.cpu - x.cpu)
+    .map((d) => `${d.name} ${((d.cpu * 1e6) / requests).toFixed(0)} µs ${(d.minflt / requests).toFixed(1)} faults`)
     .join(', ');
 }
 

@@ -6,10 +6,11 @@
  * peers get one prebuilt multipart body with a real access_token (wrk checks every reply carries a media_id); the
  * storage emulators and nginx get the image as a PUT to their own API (S3 PutObject, Azure Put Blob, WebDAV PUT).
  * Gets: of `--prefill` (64) objects each target stored beforehand. Before each measured phase the same load runs
- * `--warmup` (2) seconds unmeasured (after a `sync`: see flushDisks), so that no server is measured while V8 still compiles its hot code (a server
- * that just started spent a quarter of its CPU in its first seconds on V8's compiler threads). Reports req/s, p50/p90/p99 latency and RSS
- * growth (sampled VmRSS peak over idle) with the load average before each phase, then the ratios: wxmedia ÷ each
- * peer, wxmedia-s3-redis ÷ wxmedia and ÷ its own ceiling bare-s3, wxmedia-2-workers ÷ wxmedia-unpinned.
+ * `--warmup` (2) seconds unmeasured (after a `sync`: see flushDisks), so that no server is measured while V8 still
+ * compiles its hot code (a server that just started spent a quarter of its CPU in its first seconds on V8's compiler
+ * threads). Reports req/s, p50/p90/p99 latency and RSS growth (sampled VmRSS peak over idle) with the load average
+ * before each phase, then the ratios: wxmedia ÷ each peer, wxmedia-s3-redis ÷ wxmedia and ÷ its own ceiling bare-s3,
+ * wxmedia-2-workers ÷ wxmedia-unpinned.
  *
  *   node --import tsx bench/upload-get.ts [--seconds 8] [--concurrency 32] [--targets a,b,…] [--cores]
  *        [--server-cpus 0] [--client-cpus 1] [--prefill 64] [--warmup 2] [--threads] [--json results.json]
@@ -45,7 +46,7 @@ const { values } = parseArgs({
 });
 const SECONDS = Number(values.seconds);
 const WARMUP_SECONDS = Number(values.warmup);
-/** Print, after each phase, each kind of thread's CPU and minor page faults per request (`threadsPerRequest`). */
+/** Print, after each phase, each thread's CPU and minor page faults per request (`threadsPerRequest`). */
 const THREADS = values.threads;
 const CONCURRENCY = Number(values.concurrency);
 const PREFILL = Number(values.prefill);

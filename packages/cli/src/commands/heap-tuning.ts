@@ -21,9 +21,7 @@ export const OLD_GENERATION_GROWING_PERCENT = 200;
  * concurrent 10 MiB uploads): RSS growth 60–70 MB without this, 36 MB with it; the bare-node peer's 38–42 MB.
  */
 export function holdYoungGeneration(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env['NODE_OPTIONS'] ?? ''): boolean {
-  if (YOUNG_SIZE_FLAGS.test(`${execArgv.join(' ')} ${nodeOptions}`)) return false;
-  setFlagsFromString('--semi-space-growth-factor=1');
-  return true;
+  return setUnlessUserChose(YOUNG_SIZE_FLAGS, '--semi-space-growth-factor=1', execArgv, nodeOptions);
 }
 
 /**
@@ -35,7 +33,12 @@ export function holdYoungGeneration(execArgv: readonly string[] = process.execAr
  * uploads grew 42 → 47 MB (bare-node: 48–50 MB).
  */
 export function growOldGenerationFreely(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env['NODE_OPTIONS'] ?? ''): boolean {
-  if (OLD_GROWTH_FLAGS.test(`${execArgv.join(' ')} ${nodeOptions}`)) return false;
-  setFlagsFromString(`--heap-growing-percent=${OLD_GENERATION_GROWING_PERCENT}`);
+  return setUnlessUserChose(OLD_GROWTH_FLAGS, `--heap-growing-percent=${OLD_GENERATION_GROWING_PERCENT}`, execArgv, nodeOptions);
+}
+
+/** Sets V8 `flag`, unless node's flags or NODE_OPTIONS hold one matching `userFlags`; says whether it set it. */
+function setUnlessUserChose(userFlags: RegExp, flag: string, execArgv: readonly string[], nodeOptions: string): boolean {
+  if (userFlags.test(`${execArgv.join(' ')} ${nodeOptions}`)) return false;
+  setFlagsFromString(flag);
   return true;
 }

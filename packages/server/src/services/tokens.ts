@@ -64,7 +64,7 @@ export class TokenService {
   /** Where a lane of an app stands: its generation, the current token's times, the overlap of the one before. */
   async laneState(appid: string, lane: TokenLane): Promise<LaneState> {
     const generation = await this.currentGeneration(appid, lane, true);
-    const record = generation > 0 ? await this.record(appid, lane, generation) : undefined;
+    const record = await this.record(appid, lane, generation);
     if (!record) return { generation };
     return {
       generation,
@@ -151,7 +151,7 @@ export class TokenService {
     // One read of the record decides both questions below. Two reads would race the instance writing it: the first
     // missing it (not due: no token), the second finding it (not being made) made a just-made token look due, and
     // this instance claimed it and made a second new token.
-    const record = generation > 0 ? await this.record(appid, 'stable', generation) : undefined;
+    const record = await this.record(appid, 'stable', generation);
     const current = this.freshStable(appid, generation, record, now);
     if (current) return current;
     // A generation without its record is one another instance is making right now (rotate() counts, then writes
@@ -230,7 +230,9 @@ export class TokenService {
     return value;
   }
 
+  /** A generation's record; none for generation 0 (no token made yet) or one not written yet. */
   private async record(appid: string, lane: TokenLane, generation: number): Promise<GenerationRecord | undefined> {
+    if (generation <= 0) return undefined;
     const k = recordKey(appid, lane, generation);
     const cached = this.#records.get(k);
     if (cached) return cached;
